@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Prometheus;
+using Serilog;
+using Scalar.AspNetCore;
+using TradingPlatform.Api.Infrastructure;
+using TradingPlatform.Api.Operations;
+using TradingPlatform.Api.Strategies;
+using TradingPlatform.Hosting;
+
+namespace TradingPlatform.Api;
+
+/// <summary>The one composition root of an API node (embedded or cluster client).</summary>
+public static class ApiHosting
+{
+    public static WebApplicationBuilder AddTradingApi(this WebApplicationBuilder builder)
+    {
+        builder.AddTradingServiceDefaults();
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var api = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxRequestBodyBytes);
+
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddTradingProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "TradingPlatform API";
+            document.Info.Version = Platform.Version;
+            document.Info.Description = "Orleans-backed trading backend: strategies, orders, fills, positions, backtests. Lists page with ?page=1&per_page=50 (max 500); errors are RFC 7807 problem details.";
+            return Task.CompletedTask;
+        }));
+
+        if (Platform.ModeOf(builder.Configuration) == PlatformMode.Embedded)
+            builder.UseOrleans(silo => silo.UseTradingCluster(builder.Configuration));
+        else
+            builder.UseOrleansClient(client => client.UseTradingClusterClient(builder.Configuration));
+        builder.Services.AddHostedService<ModeBanner>();
+        return builder;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling = JsonNumberHandling.Strict;
+    }
+
+    public static WebApplication UseTradingApi(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseSerilogRequestLogging(RequestLogging.Configure);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseHttpMetrics();
+
+        app.MapOperationalEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs").AllowAnonymous();
+
+        var v1 = app.MapGroup("/v1");
+        v1.MapStrategyEndpoints();
+        v1.MapSystemEndpoints();
+        return app;
+    }
+}

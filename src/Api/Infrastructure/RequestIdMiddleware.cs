@@ -1,0 +1,27 @@
+using Serilog.Context;
+
+namespace TradingPlatform.Api.Infrastructure;
+
+/// <summary>
+/// Every response carries <c>X-Request-Id</c>: the client's own when it sent a sane one (at most 128
+/// visible ASCII characters), otherwise a new one. The id is on every log line of the request.
+/// </summary>
+public sealed class RequestIdMiddleware(RequestDelegate next)
+{
+    public const string HeaderName = "X-Request-Id";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var incoming = context.Request.Headers[HeaderName].ToString();
+        var requestId = IsAcceptable(incoming) ? incoming : Guid.CreateVersion7().ToString("N");
+        context.TraceIdentifier = requestId;
+        context.Response.Headers[HeaderName] = requestId;
+        using (LogContext.PushProperty("RequestId", requestId))
+        {
+            await next(context);
+        }
+    }
+
+    private static bool IsAcceptable(string value) =>
+        value.Length is > 0 and <= 128 && value.All(c => c is > ' ' and <= '~');
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using TradingPlatform.Api.Infrastructure;
+using TradingPlatform.Common;
+using TradingPlatform.Strategies;
+
+namespace TradingPlatform.Api.Strategies;
+
+/// <summary><c>/v1/strategies</c>: create, list, read and change strategies. Reads come from grain memory.</summary>
+public static class StrategyEndpoints
+{
+    public static RouteGroupBuilder MapStrategyEndpoints(this RouteGroupBuilder v1)
+    {
+        var group = v1.MapGroup("/strategies").WithTags("Strategies");
+        group.MapGet("/", List).WithName("ListStrategies")
+            .WithSummary("Strategies in creation order, with live state");
+        group.MapGet("/{id}", Get).WithName("GetStrategy")
+            .WithSummary("One strategy's live state").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/", Create).WithName("CreateStrategy")
+            .WithSummary("Create a strategy (starts stopped)").ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPatch("/{id}", Update).WithName("UpdateStrategy")
+            .WithSummary("Change name, parameters, risk or status (running/stopped)")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        return group;
+    }
+
+    private static async Task<Results<Ok<Page<StrategySnapshot>>, ValidationProblem>> List(
+        int? page, [FromQuery(Name = "per_page")] int? perPage, IGrainFactory grains)
+    {
+        if (!Paging.TryCreate(page, perPage, out var request, out var errors)) return TypedResults.ValidationProblem(errors);
+        var ids = await grains.GetGrain<IStrategyRegistryGrain>(StrategyRegistry.Key).List(request);
+        var snapshots = await Task.WhenAll(ids.Items.Select(id => grains.GetGrain<IStrategyGrain>(id).Get()));
+        var items = snapshots.OfType<StrategySnapshot>().ToArray();
+        return TypedResults.Ok(new Page<StrategySnapshot>(items, ids.PageNumber, ids.PerPage, ids.Total));
+    }
+
+    private static async Task<Results<Ok<StrategySnapshot>, ProblemHttpResult>> Get(string id, IGrainFactory grains)
+    {
+        var snapshot = StrategyRules.IsValidId(id) ? await grains.GetGrain<IStrategyGrain>(id).Get() : null;
+        return snapshot is null ? NotFound(id) : TypedResults.Ok(snapshot);
+    }
+
+    private static async Task<Results<Created<StrategySnapshot>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateStrategyRequest request, IGrainFactory grains)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var spec = request.ToSpec(errors);
+        if (spec is null) return TypedResults.ValidationProblem(errors, title: "The strategy is not valid");
+
+        var outcome = await grains.GetGrain<IStrategyGrain>(spec.Id).Create(spec);
+        return outcome.Kind == StrategyOutcomeKind.Created
+            ? TypedResults.Created($"/v1/strategies/{Uri.EscapeDataString(spec.Id)}", outcome.Strategy!)
+            : Failure(outcome);
+    }
+
+    private static async Task<Results<Ok<StrategySnapshot>, ValidationProblem, ProblemHttpResult>> Update(
+        string id, UpdateStrategyRequest request, IGrainFactory grains)
+    {
+        if (!StrategyRules.IsValidId(id)) return NotFound(id);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var patch = request.ToPatch(errors);
+        if (patch is null) return TypedResults.ValidationProblem(errors, title: "The change is not valid");
+
+        var outcome = await grains.GetGrain<IStrategyGrain>(id).Update(patch);
+        return outcome.Kind == StrategyOutcomeKind.Ok ? TypedResults.Ok(outcome.Strategy!) : Failure(outcome);
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Strategy not found", detail: $"No strategy has id '{Shorten(id)}'.");
+
+    /// <summary>Grain outcomes other than success, as problem details.</summary>
+    private static ProblemHttpResult Failure(StrategyOutcome outcome) => outcome.Kind switch
+    {
+        StrategyOutcomeKind.Invalid => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors!)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The strategy is not valid",
+        }),
+        StrategyOutcomeKind.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Strategy not found", detail: outcome.Detail),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: outcome.Detail),
+    };
+
+    private static string Shorten(string id) => id.Length <= 64 ? id : id[..64] + "…";
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using TradingPlatform.Storage;
+
+namespace TradingPlatform.Hosting;
+
+/// <summary>The one place that configures a silo and an Orleans client, for every host and the tests.</summary>
+public static class TradingSiloHosting
+{
+    private const string Invariant = "Npgsql";
+
+    /// <summary>Grain-side services and providers that do not depend on where state lives.</summary>
+    public static ISiloBuilder AddTradingGrains(this ISiloBuilder silo)
+    {
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.AddMemoryStreams(StorageNames.Streams);
+        return silo;
+    }
+
+    /// <summary>
+    /// Clustering, storage and reminders from configuration: Postgres (ADO.NET) when
+    /// <c>ConnectionStrings:Postgres</c> is set, otherwise localhost clustering and memory.
+    /// </summary>
+    public static ISiloBuilder UseTradingCluster(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = TradingClusterOptions.From(configuration);
+        var connectionString = Platform.PostgresConnectionString(configuration);
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(options.ResponseTimeoutSeconds));
+
+        if (connectionString is null)
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
+            silo.AddMemoryGrainStorage(StorageNames.Trading);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.UseInMemoryReminderService();
+        }
+        else
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            silo.ConfigureEndpoints(AdvertisedAddress(options.AdvertisedHost), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.AdvertisedHost is not null);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.Trading, o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.PubSub, o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                // A killed silo is declared dead in about two seconds instead of about twelve.
+                o.ProbeTimeout = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+                o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
+            });
+        }
+        return silo.AddTradingGrains();
+    }
+
+    /// <summary>An external client of a Postgres-backed cluster (API nodes in cluster mode).</summary>
+    public static IClientBuilder UseTradingClusterClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        var options = TradingClusterOptions.From(configuration);
+        var connectionString = Platform.PostgresConnectionString(configuration)
+            ?? throw new InvalidOperationException("An external Orleans client needs ConnectionStrings:Postgres.");
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(options.ResponseTimeoutSeconds));
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        client.AddMemoryStreams(StorageNames.Streams);
+        client.UseConnectionRetryFilter<RetryUntilClusterAnswers>();
+        return client;
+    }
+
+    private static IPAddress AdvertisedAddress(string? host)
+    {
+        if (string.IsNullOrWhiteSpace(host)) return IPAddress.Loopback;
+        if (IPAddress.TryParse(host, out var address)) return address;
+        return Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
+    }
+
+    /// <summary>API nodes may start before any silo: keep trying, with a short pause, until one answers.</summary>
+    private sealed class RetryUntilClusterAnswers : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return !cancellationToken.IsCancellationRequested;
+        }
+    }
+}

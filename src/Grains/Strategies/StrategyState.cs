@@ -1,0 +1,42 @@
+using System.Collections.Immutable;
+
+namespace TradingPlatform.Strategies;
+
+/// <summary>The persisted state of one strategy. Stored as JSON; property names are its schema.</summary>
+[GenerateSerializer, Alias("strategy-state.v1")]
+public sealed class StrategyState
+{
+    [Id(0)] public string Id { get; set; } = "";
+    [Id(1)] public string Name { get; set; } = "";
+    [Id(2)] public StrategyKind Kind { get; set; }
+    [Id(3)] public ImmutableArray<string> Symbols { get; set; } = [];
+    [Id(4)] public ImmutableSortedDictionary<string, decimal> Parameters { get; set; } = ImmutableSortedDictionary<string, decimal>.Empty;
+    [Id(5)] public StrategyRisk Risk { get; set; } = new(0m, 0m, 0m, 0m);
+    [Id(6)] public StrategyStatus Status { get; set; }
+    [Id(7)] public StrategyPnl Pnl { get; set; } = StrategyPnl.Zero;
+    [Id(8)] public int OpenOrders { get; set; }
+    [Id(9)] public long Fills { get; set; }
+    [Id(10)] public DateTimeOffset CreatedAtUtc { get; set; }
+    [Id(11)] public DateTimeOffset UpdatedAtUtc { get; set; }
+
+    /// <summary>True once the registry has this id; a crash between the two writes is repaired on activation.</summary>
+    [Id(12)] public bool Registered { get; set; }
+
+    public static StrategyState From(StrategySpec spec, DateTimeOffset nowUtc) => new()
+    {
+        Id = spec.Id,
+        Name = spec.Name,
+        Kind = spec.Kind,
+        Symbols = spec.Symbols,
+        Parameters = spec.Parameters,
+        Risk = spec.Risk,
+        Status = StrategyStatus.Stopped,
+        CreatedAtUtc = nowUtc,
+        UpdatedAtUtc = nowUtc,
+    };
+
+    public StrategyState Copy() => (StrategyState)MemberwiseClone();
+
+    public StrategySnapshot ToSnapshot() =>
+        new(Id, Name, Kind, Symbols, Parameters, Risk, Status, Pnl, OpenOrders, Fills, CreatedAtUtc, UpdatedAtUtc);
+}
