@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace TradingPlatform.Common;
 
 /// <summary>A page of a list, in the contract's envelope: <c>{"items": [...], "page", "perPage", "total"}</c>.</summary>
-[GenerateSerializer, Immutable, Alias("page.v1")]
+[GenerateSerializer, Immutable, Alias("page.v1`1")]
 public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
     [property: Id(1), JsonPropertyName("page")] int PageNumber,

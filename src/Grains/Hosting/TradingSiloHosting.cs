@@ -34,9 +34,6 @@ public static class TradingSiloHosting
         if (connectionString is null)
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
-            silo.AddMemoryGrainStorage(StorageNames.Trading);
-            silo.AddMemoryGrainStorage(StorageNames.PubSub);
-            silo.UseInMemoryReminderService();
         }
         else
         {
@@ -47,23 +44,6 @@ public static class TradingSiloHosting
             });
             silo.ConfigureEndpoints(AdvertisedAddress(options.AdvertisedHost), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.AdvertisedHost is not null);
             silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-            });
-            silo.AddAdoNetGrainStorage(StorageNames.Trading, o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-                o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
-            });
-            silo.AddAdoNetGrainStorage(StorageNames.PubSub, o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-                o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
-            });
-            silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = Invariant;
                 o.ConnectionString = connectionString;
@@ -79,7 +59,38 @@ public static class TradingSiloHosting
                 o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
             });
         }
-        return silo.AddTradingGrains();
+        return silo.AddTradingPersistence(configuration).AddTradingGrains();
+    }
+
+    /// <summary>Grain storage, stream pub/sub state and reminders: on Postgres when configured, else in memory.</summary>
+    public static ISiloBuilder AddTradingPersistence(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var connectionString = Platform.PostgresConnectionString(configuration);
+        if (connectionString is null)
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Trading);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.UseInMemoryReminderService();
+            return silo;
+        }
+        silo.AddAdoNetGrainStorage(StorageNames.Trading, o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+            o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
+        });
+        silo.AddAdoNetGrainStorage(StorageNames.PubSub, o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+            o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        return silo;
     }
 
     /// <summary>An external client of a Postgres-backed cluster (API nodes in cluster mode).</summary>

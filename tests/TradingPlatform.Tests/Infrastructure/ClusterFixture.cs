@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+using TradingPlatform.Hosting;
+using TradingPlatform.Storage;
+using TradingPlatform.Testing;
+
+namespace TradingPlatform.Tests.Infrastructure;
+
+/// <summary>
+/// A real two-silo Orleans test cluster whose grain storage is a fresh PostgreSQL database,
+/// migrated by the same code as production. One per test collection: they are slow to start.
+/// </summary>
+public class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+    public TestDatabase Database { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestPostgres.CreateDatabase("cluster");
+        await DatabaseMigrator.MigrateAsync(Database.ConnectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeSpan.FromSeconds(30));
+
+        var builder = new TestClusterBuilder(2);
+        builder.Properties[$"ConnectionStrings:{Platform.ConnectionStringName}"] = Database.ConnectionString;
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) =>
+            siloBuilder.AddTradingPersistence(siloBuilder.Configuration).AddTradingGrains();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>A cluster of its own for tests that kill silos.</summary>
+public sealed class FailoverClusterFixture : ClusterFixture;
+
+[CollectionDefinition(Name)]
+public sealed class FailoverClusterCollection : ICollectionFixture<FailoverClusterFixture>
+{
+    public const string Name = "failover-cluster";
+}
