@@ -43,11 +43,11 @@ public static class StrategyRequestMapping
         // Run the domain rules on what is there, reporting only fields that have no error yet
         // (a missing kind makes parameter rules meaningless).
         var spec = new StrategySpec(request.Id ?? "", request.Name?.Trim() ?? "", kind ?? StrategyKind.Manual, symbols, parameters, risk ?? new StrategyRisk(1, 1, 1, 1));
+        var reported = errors.Keys.Select(Root).ToHashSet(StringComparer.Ordinal);
+        if (kind is null) reported.Add("parameters");
         foreach (var (field, messages) in StrategyRules.Validate(spec))
         {
-            var root = field.Split('.', '[')[0];
-            if (errors.Keys.Any(k => k.Split('.', '[')[0] == root) || (kind is null && root == "parameters")) continue;
-            errors[field] = messages;
+            if (!reported.Contains(Root(field))) errors[field] = messages;
         }
         return errors.Count == 0 ? spec : null;
     }
@@ -69,12 +69,6 @@ public static class StrategyRequestMapping
         var risk = request.Risk is null ? null : ToRisk(request.Risk, errors);
         if (request.Name is not null && string.IsNullOrWhiteSpace(request.Name)) Add(errors, "name", "Must not be blank.");
         return errors.Count == 0 ? new StrategyPatch(request.Name?.Trim(), parameters, risk, status) : null;
-    }
-
-    public static void Merge(Dictionary<string, string[]> errors, IReadOnlyDictionary<string, string[]> more)
-    {
-        foreach (var (field, messages) in more)
-            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. messages] : messages;
     }
 
     private static StrategyKind? ParseKind(string? kind, Dictionary<string, string[]> errors)
@@ -113,6 +107,8 @@ public static class StrategyRequestMapping
         if (risk.MaxDailyLoss is null) Add(errors, "risk.maxDailyLoss", "Required.");
         return new StrategyRisk(risk.MaxOrderQuantity ?? 0, risk.MaxPositionQuantity ?? 0, risk.MaxNotional ?? 0, risk.MaxDailyLoss ?? 0);
     }
+
+    private static string Root(string field) => field.Split('.', '[')[0];
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
