@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Side-by-side HTTP benchmark, run on demand (never in the test suite):
+#   the grain-backed read GET /v1/strategies/{id}  vs  the same host's bare GET /health,
+# under the same wrk load, alternating rounds, in one run. Writes docs/benchmarks.md.
+#
+#   benchmarks/run.sh [--duration 10] [--connections 64] [--rounds 3]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+duration=10; connections=64; rounds=3; threads=2; port=5610
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+dotnet build src/Api -c Release -v q -nologo >/dev/null
+
+base="http://127.0.0.1:$port"
+log=$(mktemp)
+ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=$base \
+  Orleans__SiloPort=11611 Orleans__GatewayPort=30611 \
+  dotnet src/Api/bin/Release/net10.0/TradingPlatform.Api.dll >"$log" 2>&1 &
+api=$!
+trap 'kill $api 2>/dev/null || true; wait $api 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 120); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.25; done
+curl -sf "$base/health/ready" >/dev/null || { echo "API did not start:"; tail -20 "$log"; exit 1; }
+
+curl -sf -XPOST "$base/v1/strategies" -H 'content-type: application/json' -d '{
+  "id":"bench","name":"bench","kind":"sma_cross","symbols":["SPY"],
+  "parameters":{"fast":5,"slow":20,"quantity":10},
+  "risk":{"maxOrderQuantity":100,"maxPositionQuantity":1000,"maxNotional":100000,"maxDailyLoss":5000}}' >/dev/null
+
+declare -A paths=([bare]="/health" [grain]="/v1/strategies/bench")
+# one wrk run -> "rps p50_ms p99_ms errors"
+measure() {
+  wrk -t"$threads" -c"$connections" -d"${1}s" --latency "$base$2" | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps=$2 }
+    /^ +50%/ { p50=ms($2) }  /^ +99%/ { p99=ms($2) }
+    /Non-2xx|Socket errors/ { err=err $0 ";" }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "none" : err) }'
+}
+
+echo "warming up"; measure 3 "${paths[bare]}" >/dev/null; measure 3 "${paths[grain]}" >/dev/null
+
+declare -A rps p50 p99 errs
+for name in bare grain; do rps[$name]=""; p50[$name]=""; p99[$name]=""; errs[$name]=""; done
+for r in $(seq 1 "$rounds"); do
+  for name in bare grain; do
+    read -r a b c d < <(measure "$duration" "${paths[$name]}")
+    echo "round $r $name: $a req/s, p50 $b ms, p99 $c ms, errors: $d"
+    rps[$name]+="$a "; p50[$name]+="$b "; p99[$name]+="$c "
+    [ "$d" = none ] || errs[$name]+="$d "
+  done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+for name in bare grain; do
+  rps[$name]=$(echo "${rps[$name]}" | median); p50[$name]=$(echo "${p50[$name]}" | median); p99[$name]=$(echo "${p99[$name]}" | median)
+done
+ratio=$(awk -v g="${rps[grain]}" -v b="${rps[bare]}" 'BEGIN { printf "%.2f", g/b }')
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+mkdir -p docs
+cat > docs/benchmarks.md <<MD
+# Benchmarks
+
+Produced by \`benchmarks/run.sh --duration $duration --connections $connections --rounds $rounds\` on $(date -u +%Y-%m-%d).
+Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(dotnet --version) SDK, Release build,
+embedded mode (API and silo in one process), \`ASPNETCORE_ENVIRONMENT=Production\`, default logging (JSON to a file).
+\`wrk\` ($threads threads, $connections connections, ${duration} s per round) runs on the same 2 cores as the server, so
+absolute numbers are lower than on a dedicated load generator; the ratio is what this compares.
+Rounds alternate between the endpoints; figures are medians over $rounds rounds.
+
+## Grain-backed read vs bare endpoint
+
+| endpoint | what it does | req/s | p50 | p99 |
+|---|---|---|---|---|
+| \`GET /health\` | bare: a constant JSON object | ${rps[bare]} | ${p50[bare]} ms | ${p99[bare]} ms |
+| \`GET /v1/strategies/{id}\` | one grain call, snapshot served from grain memory, JSON | ${rps[grain]} | ${p50[grain]} ms | ${p99[grain]} ms |
+
+Ratio (grain read / bare): **$ratio** of the bare endpoint's requests per second. Goal: at least 0.50, with p99 under 5 ms
+at 64 connections. Errors (non-2xx or socket): bare ${errs[bare]:-none}; grain ${errs[grain]:-none}.
+
+Differences besides the grain call: the strategy read is logged (one JSON line per request), \`/health\` is not
+(probes are excluded from request logs); both go through the same middleware otherwise (request id, exception
+handler, routing, Prometheus HTTP metrics).
+MD
+echo "wrote docs/benchmarks.md (ratio $ratio)"
