@@ -27,19 +27,28 @@ ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=$base \
   Orleans__SiloPort=11611 Orleans__GatewayPort=30611 \
   dotnet src/Api/bin/Release/net10.0/TradingPlatform.Api.dll >"$log" 2>&1 &
 api=$!
-trap 'kill $api 2>/dev/null || true; wait $api 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 120); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.25; done
-curl -sf "$base/health/ready" >/dev/null || { echo "API did not start:"; tail -20 "$log"; exit 1; }
+# The same host again with per-request log lines off, to show what request logging costs.
+quiet="http://127.0.0.1:$((port + 1))"
+env ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=$quiet \
+  Orleans__SiloPort=11612 Orleans__GatewayPort=30612 \
+  'Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware=Warning' \
+  dotnet src/Api/bin/Release/net10.0/TradingPlatform.Api.dll >/dev/null 2>&1 &
+api2=$!
+trap 'kill $api $api2 2>/dev/null || true; wait $api $api2 2>/dev/null || true; rm -f "$log"' EXIT
+for url in "$base" "$quiet"; do
+  for _ in $(seq 1 120); do curl -sf "$url/health/ready" >/dev/null && break; sleep 0.25; done
+  curl -sf "$url/health/ready" >/dev/null || { echo "API at $url did not start:"; tail -20 "$log"; exit 1; }
+  curl -sf -XPOST "$url/v1/strategies" -H 'content-type: application/json' -d '{
+    "id":"bench","name":"bench","kind":"sma_cross","symbols":["SPY"],
+    "parameters":{"fast":5,"slow":20,"quantity":10},
+    "risk":{"maxOrderQuantity":100,"maxPositionQuantity":1000,"maxNotional":100000,"maxDailyLoss":5000}}' >/dev/null
+done
 
-curl -sf -XPOST "$base/v1/strategies" -H 'content-type: application/json' -d '{
-  "id":"bench","name":"bench","kind":"sma_cross","symbols":["SPY"],
-  "parameters":{"fast":5,"slow":20,"quantity":10},
-  "risk":{"maxOrderQuantity":100,"maxPositionQuantity":1000,"maxNotional":100000,"maxDailyLoss":5000}}' >/dev/null
-
-declare -A paths=([bare]="/health" [grain]="/v1/strategies/bench")
+declare -A paths=([bare]="$base/health" [grain]="$base/v1/strategies/bench" [unlogged]="$quiet/v1/strategies/bench")
+names="bare grain unlogged"
 # one wrk run -> "rps p50_ms p99_ms errors"
 measure() {
-  wrk -t"$threads" -c"$connections" -d"${1}s" --latency "$base$2" | awk '
+  wrk -t"$threads" -c"$connections" -d"${1}s" --latency "$2" | awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ { rps=$2 }
     /^ +50%/ { p50=ms($2) }  /^ +99%/ { p99=ms($2) }
@@ -47,12 +56,12 @@ measure() {
     END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "none" : err) }'
 }
 
-echo "warming up"; measure 3 "${paths[bare]}" >/dev/null; measure 3 "${paths[grain]}" >/dev/null
+echo "warming up (JIT tiering)"; for _ in 1 2; do for name in $names; do measure 5 "${paths[$name]}" >/dev/null; done; done
 
 declare -A rps p50 p99 errs
-for name in bare grain; do rps[$name]=""; p50[$name]=""; p99[$name]=""; errs[$name]=""; done
+for name in $names; do rps[$name]=""; p50[$name]=""; p99[$name]=""; errs[$name]=""; done
 for r in $(seq 1 "$rounds"); do
-  for name in bare grain; do
+  for name in $names; do
     read -r a b c d < <(measure "$duration" "${paths[$name]}")
     echo "round $r $name: $a req/s, p50 $b ms, p99 $c ms, errors: $d"
     rps[$name]+="$a "; p50[$name]+="$b "; p99[$name]+="$c "
@@ -60,10 +69,11 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-for name in bare grain; do
+for name in $names; do
   rps[$name]=$(echo "${rps[$name]}" | median); p50[$name]=$(echo "${p50[$name]}" | median); p99[$name]=$(echo "${p99[$name]}" | median)
 done
 ratio=$(awk -v g="${rps[grain]}" -v b="${rps[bare]}" 'BEGIN { printf "%.2f", g/b }')
+ratio_unlogged=$(awk -v g="${rps[unlogged]}" -v b="${rps[bare]}" 'BEGIN { printf "%.2f", g/b }')
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 mkdir -p docs
@@ -82,9 +92,11 @@ Rounds alternate between the endpoints; figures are medians over $rounds rounds.
 | endpoint | what it does | req/s | p50 | p99 |
 |---|---|---|---|---|
 | \`GET /health\` | bare: a constant JSON object | ${rps[bare]} | ${p50[bare]} ms | ${p99[bare]} ms |
-| \`GET /v1/strategies/{id}\` | one grain call, snapshot served from grain memory, JSON | ${rps[grain]} | ${p50[grain]} ms | ${p99[grain]} ms |
+| \`GET /v1/strategies/{id}\` | one grain call, snapshot served from grain memory, JSON, one request log line | ${rps[grain]} | ${p50[grain]} ms | ${p99[grain]} ms |
+| same, request log lines off | a second API process with \`Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware=Warning\` | ${rps[unlogged]} | ${p50[unlogged]} ms | ${p99[unlogged]} ms |
 
-Ratio (grain read / bare): **$ratio** of the bare endpoint's requests per second. Goal: at least 0.50, with p99 under 5 ms
+Ratio (grain read / bare): **$ratio** of the bare endpoint's requests per second (**$ratio_unlogged** without request
+log lines: the JSON log line per request, written by a background Serilog sink, is the largest single cost). Goal: at least 0.50, with p99 under 5 ms
 at 64 connections. Errors (non-2xx or socket): bare ${errs[bare]:-none}; grain ${errs[grain]:-none}.
 
 Differences besides the grain call: the strategy read is logged (one JSON line per request), \`/health\` is not

@@ -32,7 +32,8 @@ public static class ServiceDefaults
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Application", builder.Environment.ApplicationName)
-            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+            // Off the request path: a background writer with a bounded buffer that drops (never blocks) when full.
+            .WriteTo.Async(sink => sink.Console(new RenderedCompactJsonFormatter()), bufferSize: 50_000, blockWhenFull: false));
 
         var health = builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag]);
