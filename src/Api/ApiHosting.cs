@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Prometheus;
 using Serilog;
 using Scalar.AspNetCore;
+using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Api.Operations;
 using TradingPlatform.Api.Strategies;
@@ -23,19 +24,24 @@ public static class ApiHosting
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddTradingProblemDetails();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o =>
         {
-            document.Info.Title = "TradingPlatform API";
-            document.Info.Version = Platform.Version;
-            document.Info.Description = "Orleans-backed trading backend: strategies, orders, fills, positions, backtests. Lists page with ?page=1&per_page=50 (max 500); errors are RFC 7807 problem details.";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "TradingPlatform API";
+                document.Info.Version = Platform.Version;
+                document.Info.Description = "Orleans-backed trading backend: strategies, orders, fills, positions, backtests. Lists page with ?page=1&per_page=50 (max 500); errors are RFC 7807 problem details.";
+                return Task.CompletedTask;
+            });
+            IdentitySetup.DescribeSecurity(o);
+        });
 
         if (Platform.ModeOf(builder.Configuration) == PlatformMode.Embedded)
             builder.UseOrleans(silo => silo.UseTradingCluster(builder.Configuration));
         else
             builder.UseOrleansClient(client => client.UseTradingClusterClient(builder.Configuration));
         builder.Services.AddHostedService<ModeBanner>();
+        builder.AddTradingIdentity(); // after Orleans: its start-up work (bootstrap admin) calls grains
         return builder;
     }
 
@@ -53,13 +59,21 @@ public static class ApiHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        app.UseCors(IdentitySetup.CorsPolicy);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimitBudgets();
         app.UseHttpMetrics();
 
         app.MapOperationalEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
 
-        var v1 = app.MapGroup("/v1");
+        // Every /v1 endpoint needs at least the viewer role unless it says AllowAnonymous; reads draw
+        // from the dashboard budget. Stricter roles and other budgets are added per endpoint.
+        var v1 = app.MapGroup("/v1").RequireAuthorization(Policies.Viewer).WithDashboardTierForReads();
+        v1.MapAuthEndpoints();
+        v1.MapUserEndpoints();
         v1.MapStrategyEndpoints();
         v1.MapSystemEndpoints();
         return app;

@@ -20,7 +20,7 @@ public static class TestPostgres
     public static async Task<TestDatabase> CreateDatabase(string purpose)
     {
         var server = await ServerConnectionString();
-        var name = $"tp_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        var name = $"tp_{purpose}_{Guid.NewGuid():N}".ToLowerInvariant();
         await using (var connection = new NpgsqlConnection(server))
         {
             await connection.OpenAsync();

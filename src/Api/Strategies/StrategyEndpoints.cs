@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Common;
 using TradingPlatform.Strategies;
@@ -16,9 +17,9 @@ public static class StrategyEndpoints
             .WithSummary("Strategies in creation order, with live state");
         group.MapGet("/{id}", Get).WithName("GetStrategy")
             .WithSummary("One strategy's live state").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/", Create).WithName("CreateStrategy")
+        group.MapPost("/", Create).WithName("CreateStrategy").RequireAuthorization(Policies.Admin)
             .WithSummary("Create a strategy (starts stopped)").ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPatch("/{id}", Update).WithName("UpdateStrategy")
+        group.MapPatch("/{id}", Update).WithName("UpdateStrategy").RequireAuthorization(Policies.Admin)
             .WithSummary("Change name, parameters, risk or status (running/stopped)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return group;
@@ -28,7 +29,7 @@ public static class StrategyEndpoints
         int? page, [FromQuery(Name = "per_page")] int? perPage, IGrainFactory grains)
     {
         if (!Paging.TryCreate(page, perPage, out var request, out var errors)) return TypedResults.ValidationProblem(errors);
-        var ids = await grains.GetGrain<IStrategyRegistryGrain>(StrategyRegistry.Key).List(request);
+        var ids = await grains.Registry(Registries.Strategies).List(request);
         var snapshots = await Task.WhenAll(ids.Items.Select(id => grains.GetGrain<IStrategyGrain>(id).Get()));
         var items = snapshots.OfType<StrategySnapshot>().ToArray();
         return TypedResults.Ok(new Page<StrategySnapshot>(items, ids.PageNumber, ids.PerPage, ids.Total));

@@ -1,3 +1,4 @@
+using TradingPlatform.Common;
 using Microsoft.Extensions.Logging;
 using TradingPlatform.Storage;
 
@@ -89,7 +90,7 @@ public sealed partial class StrategyGrain(
 
     private async Task Register()
     {
-        await GrainFactory.GetGrain<IStrategyRegistryGrain>(StrategyRegistry.Key).Register(this.GetPrimaryKeyString());
+        await GrainFactory.Registry(Registries.Strategies).Register(this.GetPrimaryKeyString());
         state.State.Registered = true;
         await state.WriteStateAsync();
     }

@@ -39,14 +39,13 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         return process;
     }
 
-    private static HttpClient Client(HostProcess api) => new() { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     [Fact]
     public async Task Strategy_state_survives_a_full_stop_and_restart_of_every_process()
     {
         var (silo1, silo2, api) = await StartCluster();
         var ids = Enumerable.Range(0, 5).Select(_ => StrategyBodies.NewId("p")).ToArray();
-        using (var http = Client(api))
+        using (var http = await api.AdminClient())
         {
             foreach (var id in ids)
                 Assert.Equal(HttpStatusCode.Created, (await http.PostJson("/v1/strategies", StrategyBodies.SmaCross(id))).StatusCode);
@@ -57,7 +56,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await Task.WhenAll(silo1.Terminate(TimeSpan.FromSeconds(30)), silo2.Terminate(TimeSpan.FromSeconds(30)));
 
         var (_, _, restartedApi) = await StartCluster();
-        using var after = Client(restartedApi);
+        using var after = await restartedApi.AdminClient();
         var first = await (await after.Get($"/v1/strategies/{ids[0]}")).Read();
         Assert.Equal("running", (string?)first["status"]);
         Assert.Equal("renamed", (string?)first["name"]);
@@ -77,8 +76,8 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var secondApi = Track(HostProcess.StartApi("api2", _database.ConnectionString, _clusterId));
         await secondApi.WaitReady(StartTimeout);
         var ids = Enumerable.Range(0, 20).Select(_ => StrategyBodies.NewId("f")).ToArray();
-        using var http = Client(api);
-        using var http2 = Client(secondApi);
+        using var http = await api.AdminClient();
+        using var http2 = await secondApi.AdminClient();
         foreach (var id in ids)
             Assert.Equal(HttpStatusCode.Created, (await http.PostJson("/v1/strategies", StrategyBodies.SmaCross(id))).StatusCode);
         await Task.WhenAll(ids.Take(10).Select(id => http2.PatchJson($"/v1/strategies/{id}", new { status = "running" })));

@@ -37,8 +37,8 @@ public sealed partial class HostProcess : IAsyncDisposable
             ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
 
-    public static HostProcess StartApi(string name, string connectionString, string clusterId) =>
-        Start(name, RepoPaths.HostDll("Api", "TradingPlatform.Api"), connectionString, clusterId, []);
+    public static HostProcess StartApi(string name, string connectionString, string clusterId, Dictionary<string, string>? settings = null) =>
+        Start(name, RepoPaths.HostDll("Api", "TradingPlatform.Api"), connectionString, clusterId, settings ?? []);
 
     private static HostProcess Start(string name, string dll, string connectionString, string clusterId, Dictionary<string, string> environment)
     {
@@ -52,10 +52,13 @@ public sealed partial class HostProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Auth__SigningKey"] = EmbeddedApiFactory.SigningKey;
+        start.Environment["Auth__BootstrapAdmin__Username"] = EmbeddedApiFactory.AdminUsername;
+        start.Environment["Auth__BootstrapAdmin__Password"] = EmbeddedApiFactory.AdminPassword;
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Orleans__ClusterId"] = clusterId;
         start.Environment["Orleans__ServiceId"] = clusterId;
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        foreach (var (key, value) in environment) start.Environment[key] = value.Length == 0 ? null : value;
         return new HostProcess(name, Process.Start(start)!, url);
     }
 
@@ -95,6 +98,23 @@ public sealed partial class HostProcess : IAsyncDisposable
     }
 
     public string Output() => string.Join('\n', _output);
+
+    /// <summary>Waits for the process to exit by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExit(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>An HTTP client for this process, logged in as the bootstrap admin.</summary>
+    public async Task<HttpClient> AdminClient()
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var login = await (await http.PostJson("/v1/auth/login", new { username = EmbeddedApiFactory.AdminUsername, password = EmbeddedApiFactory.AdminPassword })).Read();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", (string)login["accessToken"]!);
+        return http;
+    }
 
     public async ValueTask DisposeAsync()
     {

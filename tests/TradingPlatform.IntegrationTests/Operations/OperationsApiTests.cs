@@ -4,9 +4,13 @@ using TradingPlatform.IntegrationTests.Infrastructure;
 namespace TradingPlatform.IntegrationTests.Operations;
 
 [Collection(EmbeddedApiCollection.Name)]
-public sealed class OperationsApiTests(EmbeddedApiFactory factory)
+public sealed class OperationsApiTests(EmbeddedApiFactory factory) : IAsyncLifetime
 {
-    private readonly HttpClient _http = factory.CreateClient();
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync() => _http = await factory.Admin();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Liveness_reports_healthy_and_the_version()

@@ -5,9 +5,13 @@ using TradingPlatform.IntegrationTests.Infrastructure;
 namespace TradingPlatform.IntegrationTests.Strategies;
 
 [Collection(EmbeddedApiCollection.Name)]
-public sealed class StrategyApiTests(EmbeddedApiFactory factory)
+public sealed class StrategyApiTests(EmbeddedApiFactory factory) : IAsyncLifetime
 {
-    private readonly HttpClient _http = factory.CreateClient();
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync() => _http = await factory.Admin();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private async Task<JsonNode> Create(string id)
     {

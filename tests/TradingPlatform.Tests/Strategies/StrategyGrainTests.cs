@@ -90,7 +90,7 @@ public sealed class StrategyGrainTests(ClusterFixture fixture)
         var ids = Enumerable.Range(0, 3).Select(_ => Specs.NewId("r")).ToArray();
         foreach (var id in ids) await Strategy(id).Create(Specs.Manual(id));
 
-        var registry = fixture.Cluster.GrainFactory.GetGrain<IStrategyRegistryGrain>(StrategyRegistry.Key);
+        var registry = fixture.Cluster.GrainFactory.Registry(Registries.Strategies);
         var all = await registry.List(new PageRequest(1, PageRequest.MaxPerPage));
 
         var positions = ids.Select(id => all.Items.ToList().IndexOf(id)).ToArray();

@@ -1,18 +1,18 @@
-using TradingPlatform.Common;
 using TradingPlatform.Storage;
 
-namespace TradingPlatform.Strategies;
+namespace TradingPlatform.Common;
 
-[GenerateSerializer, Alias("strategy-registry-state.v1")]
-public sealed class StrategyRegistryState
+[GenerateSerializer, Alias("registry-state.v1")]
+public sealed class RegistryState
 {
     [Id(0)] public List<string> Ids { get; set; } = [];
 }
 
-[GrainType("strategy-registry")]
-public sealed class StrategyRegistryGrain(
-    [PersistentState("strategy-registry", StorageNames.Trading)] IPersistentState<StrategyRegistryState> state)
-    : Grain, IStrategyRegistryGrain
+/// <summary>Ids of one kind of entity in creation order (key: <see cref="Registries"/>), so lists never scan storage.</summary>
+[GrainType("registry")]
+public sealed class RegistryGrain(
+    [PersistentState("registry", StorageNames.Trading)] IPersistentState<RegistryState> state)
+    : Grain, IRegistryGrain
 {
     private HashSet<string> _known = [];
 
@@ -22,10 +22,10 @@ public sealed class StrategyRegistryGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Register(string strategyId)
+    public async Task Register(string id)
     {
-        if (!_known.Add(strategyId)) return;
-        state.State.Ids.Add(strategyId);
+        if (!_known.Add(id)) return;
+        state.State.Ids.Add(id);
         try
         {
             await state.WriteStateAsync();
@@ -33,7 +33,7 @@ public sealed class StrategyRegistryGrain(
         catch
         {
             state.State.Ids.RemoveAt(state.State.Ids.Count - 1);
-            _known.Remove(strategyId);
+            _known.Remove(id);
             DeactivateOnIdle();
             throw;
         }
