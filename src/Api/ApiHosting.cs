@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Prometheus;
@@ -17,6 +18,7 @@ public static class ApiHosting
     public static WebApplicationBuilder AddTradingApi(this WebApplicationBuilder builder)
     {
         builder.AddTradingServiceDefaults();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var api = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxRequestBodyBytes);

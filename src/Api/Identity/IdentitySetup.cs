@@ -20,14 +20,17 @@ public static class IdentitySetup
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<CachingTokenHandler>();
         services.AddSingleton<Credentials>();
         services.AddHostedService<BootstrapAdmin>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeys, IOptions<AuthOptions>>((jwt, keys, auth) =>
+            .Configure<SigningKeys, IOptions<AuthOptions>, CachingTokenHandler>((jwt, keys, auth, handler) =>
             {
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(handler);
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,
