@@ -108,7 +108,7 @@ Rounds alternate between the endpoints; figures are medians over $rounds rounds.
 The bare endpoint is called without a token (no authentication work at all); the strategy reads carry a bearer token.
 
 Ratio (authenticated grain read / bare): **$ratio** of the bare endpoint's requests per second (**$ratio_unlogged** without request
-log lines: the JSON log line per request, written by a background Serilog sink, is the largest single cost). Goals: the foundation's unauthenticated
+log lines: the JSON log line per request, written by a background Serilog sink, is a large share of the cost). Goals: the foundation's unauthenticated
 grain read reached 0.54 of the bare endpoint in the same setup (docs/benchmarks.md at commit 92b49ef: 26,157 vs 48,284 req/s, request logs on);
 authentication, authorization and rate limiting together should cost at most 20% of that, i.e. a ratio of at least
 0.43; p99 under 5 ms at 64 connections. Errors (non-2xx or socket): bare ${errs[bare]:-none}; grain ${errs[grain]:-none}.
