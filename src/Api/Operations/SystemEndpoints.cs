@@ -13,16 +13,19 @@ public static class SystemEndpoints
         return group;
     }
 
-    public sealed record SiloStatus(string Address, string Name, string HostName, string Status, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeatAt);
+    public sealed record SiloState(string Address, string Name, string HostName, string Status, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeatAt);
 
-    public sealed record SystemStatus(string Mode, string Version, string Node, DateTimeOffset StartedAt, double UptimeSeconds, IReadOnlyList<SiloStatus> Silos);
+    public sealed record SystemStatus(string Mode, string Version, string Node, DateTimeOffset StartedAt, double UptimeSeconds, IReadOnlyList<SiloState> Silos);
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<SystemStatus>> Status(IGrainFactory grains, IConfiguration configuration, TimeProvider clock)
     {
+        var now = clock.GetUtcNow();
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        // Dead silos stay in the membership table; show only those that died within the last hour.
         var silos = hosts
+            .Where(h => h.Status != SiloStatus.Dead || now - new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)) < TimeSpan.FromHours(1))
             .OrderBy(h => h.SiloAddress.ToParsableString(), StringComparer.Ordinal)
-            .Select(h => new SiloStatus(
+            .Select(h => new SiloState(
                 h.SiloAddress.ToParsableString(),
                 h.SiloName,
                 h.HostName,
@@ -30,7 +33,6 @@ public static class SystemEndpoints
                 new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)),
                 new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc))))
             .ToArray();
-        var now = clock.GetUtcNow();
         var mode = Platform.ModeOf(configuration) == PlatformMode.Embedded ? "embedded" : "cluster";
         return TypedResults.Ok(new SystemStatus(mode, Platform.Version, Environment.MachineName, Platform.StartedAtUtc,
             Math.Round((now - Platform.StartedAtUtc).TotalSeconds, 1), silos));

@@ -55,6 +55,9 @@ public sealed partial class HostProcess : IAsyncDisposable
         start.Environment["Auth__SigningKey"] = EmbeddedApiFactory.SigningKey;
         start.Environment["Auth__BootstrapAdmin__Username"] = EmbeddedApiFactory.AdminUsername;
         start.Environment["Auth__BootstrapAdmin__Password"] = EmbeddedApiFactory.AdminPassword;
+        // Tests that poll (failover) must not run into the contract's 100 reads/min; rate-limit tests override these.
+        start.Environment["RateLimits__Dashboard__PermitsPerMinute"] = "1000000";
+        start.Environment["RateLimits__Admin__PermitsPerMinute"] = "1000000";
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Orleans__ClusterId"] = clusterId;
         start.Environment["Orleans__ServiceId"] = clusterId;
