@@ -135,22 +135,7 @@ public sealed partial class UserGrain(
         return Task.FromResult(new AccessDecision(true, null, rate));
     }
 
-    /// <summary>Writes <paramref name="next"/>; memory only changes once the write succeeded.</summary>
-    private async Task Persist(UserState next)
-    {
-        var previous = state.State;
-        state.State = next;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = previous;
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task Persist(UserState next) => state.Replace(next, this);
 
     private async Task Register()
     {

@@ -70,22 +70,10 @@ public sealed partial class StrategyGrain(
         return new StrategyOutcome(StrategyOutcomeKind.Ok, state.State.ToSnapshot());
     }
 
-    /// <summary>Writes <paramref name="next"/>; memory only changes once the write succeeded.</summary>
-    private async Task Persist(StrategyState next)
+    private Task Persist(StrategyState next)
     {
-        var previous = state.State;
-        state.State = next;
         _snapshot = null;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = previous;
-            DeactivateOnIdle(); // the stored etag may have moved: reload on next call
-            throw;
-        }
+        return state.Replace(next, this);
     }
 
     private async Task Register()
