@@ -1,8 +1,16 @@
 using Orleans.Concurrency;
+using TradingPlatform.Market;
+using TradingPlatform.Orders;
+using TradingPlatform.Positions;
+using TradingPlatform.Risk;
 
 namespace TradingPlatform.Strategies;
 
-/// <summary>One strategy: its definition, status and live figures. Key: the strategy id.</summary>
+/// <summary>
+/// One strategy (key: the strategy id): its definition and status, and the live trading desk behind
+/// it. Every order of the strategy is decided here, one at a time, against pre-trade risk and the
+/// kill switch; every fill of its positions is journaled from here with the next position sequence.
+/// </summary>
 [Alias("strategy")]
 public interface IStrategyGrain : IGrainWithStringKey
 {
@@ -15,4 +23,23 @@ public interface IStrategyGrain : IGrainWithStringKey
 
     [Alias("update")]
     Task<StrategyOutcome> Update(StrategyPatch patch);
+
+    /// <summary>Risk checks, then the venue. Idempotent per clientOrderId: a repeat gets the first answer.</summary>
+    [Alias("place-order")]
+    Task<OrderOutcome> PlaceOrder(OrderSpec spec);
+
+    [Alias("cancel-order")]
+    Task<OrderOutcome> CancelOrder(string orderId);
+
+    /// <summary>A fill from an external venue; idempotent per fillId.</summary>
+    [Alias("record-fill")]
+    Task<FillOutcome> RecordFill(ExternalFillSpec spec);
+
+    /// <summary>A market tick of one of this strategy's symbols: marks, resting orders, signals.</summary>
+    [Alias("on-tick")]
+    Task OnTick(Tick tick);
+
+    /// <summary>The kill switch changed. Returns after the new controls hold for every later order.</summary>
+    [Alias("apply-controls")]
+    Task<ControlsApplied> ApplyControls(RiskControls controls, bool cancelOpenOrders, bool flatten);
 }
