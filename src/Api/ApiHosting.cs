@@ -6,7 +6,12 @@ using Serilog;
 using Scalar.AspNetCore;
 using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
+using TradingPlatform.Api.Market;
 using TradingPlatform.Api.Operations;
+using TradingPlatform.Api.Orders;
+using TradingPlatform.Api.Portfolio;
+using TradingPlatform.Api.Positions;
+using TradingPlatform.Api.Risk;
 using TradingPlatform.Api.Strategies;
 using TradingPlatform.Hosting;
 
@@ -77,6 +82,13 @@ public static class ApiHosting
         v1.MapAuthEndpoints();
         v1.MapUserEndpoints();
         v1.MapStrategyEndpoints();
+        v1.MapMarketEndpoints();
+        v1.MapOrderEndpoints();
+        v1.MapFillEndpoints();
+        v1.MapPositionEndpoints();
+        v1.MapSummaryEndpoints();
+        v1.MapControlEndpoints();
+        v1.MapAlertEndpoints();
         v1.MapSystemEndpoints();
         return app;
     }

@@ -21,6 +21,7 @@ public static class Registries
 {
     public const string Strategies = "strategies";
     public const string Users = "users";
+    public const string Positions = "positions";
 
     public static IRegistryGrain Registry(this IGrainFactory grains, string kind) => grains.GetGrain<IRegistryGrain>(kind);
 }

@@ -22,4 +22,8 @@ public interface IPositionGrain : IGrainWithStringKey
     /// </summary>
     [Alias("mark")]
     Task<PositionSnapshot> Mark(decimal price, DateTimeOffset timeUtc, long journalHead);
+
+    /// <summary>Brings the position up to <paramref name="journalHead"/> from the journal if it is behind.</summary>
+    [Alias("catch-up")]
+    Task<PositionSnapshot> CatchUp(long journalHead);
 }

@@ -16,7 +16,7 @@ public static class TradingSiloHosting
     /// <summary>Grain-side services and providers that do not depend on where state lives.</summary>
     public static ISiloBuilder AddTradingGrains(this ISiloBuilder silo)
     {
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddTradingServices(silo.Configuration);
         silo.AddMemoryStreams(StorageNames.Streams);
         return silo;
     }

@@ -1,28 +1,45 @@
-using TradingPlatform.Common;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using TradingPlatform.Common;
+using TradingPlatform.Execution;
+using TradingPlatform.Market;
+using TradingPlatform.Risk;
 using TradingPlatform.Storage;
 
 namespace TradingPlatform.Strategies;
 
+/// <summary>
+/// A strategy: its definition and status (grain storage), and its trading desk (this file's partner,
+/// <c>StrategyGrain.Trading.cs</c>), whose orders and fills live in the journal. Reads come from memory.
+/// </summary>
 [GrainType("strategy")]
 public sealed partial class StrategyGrain(
     [PersistentState("strategy", StorageNames.Trading)] IPersistentState<StrategyState> state,
+    ITradingJournal journal,
+    IExecutionVenue venue,
+    IOptionsMonitor<RiskOptions> riskOptions,
     TimeProvider clock,
     ILogger<StrategyGrain> logger) : Grain, IStrategyGrain
 {
-    private StrategySnapshot? _snapshot;
+    private IAsyncStream<StrategySnapshot>? _statusStream;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.RecordExists && !state.State.Registered)
-            await Register();
+        _statusStream = this.GetStreamProvider(StorageNames.Streams).GetStream<StrategySnapshot>(TradingStreams.Id(TradingStreams.Strategies));
+        if (!state.RecordExists) return;
+        if (!state.State.Registered) await Register();
+        await OpenDesk();
     }
 
-    public Task<StrategySnapshot?> Get()
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (!state.RecordExists) return Task.FromResult<StrategySnapshot?>(null);
-        return Task.FromResult<StrategySnapshot?>(_snapshot ??= state.State.ToSnapshot());
+        if (_deskOpen) GrainFactory.KillSwitchGrain().Detach(this.GetPrimaryKeyString()).Ignore();
+        return Task.CompletedTask;
     }
+
+    public Task<StrategySnapshot?> Get() =>
+        Task.FromResult(state.RecordExists ? Snapshot() : null);
 
     public async Task<StrategyOutcome> Create(StrategySpec spec)
     {
@@ -33,18 +50,22 @@ public sealed partial class StrategyGrain(
         var errors = StrategyRules.Validate(spec);
         if (!errors.IsEmpty) return StrategyOutcome.Invalid(errors);
 
-        await Persist(StrategyState.From(spec, clock.GetUtcNow()));
+        var created = StrategyState.From(spec, clock.GetUtcNow());
+        created.PnlDay = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        await state.Replace(created, this);
         try
         {
             await Register();
+            await OpenDesk();
         }
         catch
         {
-            DeactivateOnIdle(); // stored but not listed yet: the next activation registers it
+            DeactivateOnIdle(); // stored but not listed or watched yet: the next activation finishes the job
             throw;
         }
         LogCreated(logger, id, spec.Kind);
-        return new StrategyOutcome(StrategyOutcomeKind.Created, state.State.ToSnapshot());
+        await PublishStatus();
+        return new StrategyOutcome(StrategyOutcomeKind.Created, Snapshot());
     }
 
     public async Task<StrategyOutcome> Update(StrategyPatch patch)
@@ -58,7 +79,7 @@ public sealed partial class StrategyGrain(
         var current = state.State;
         if (patch.Status is { } requested && requested != current.Status && current.Status == StrategyStatus.Halted)
             return StrategyOutcome.Conflict($"Strategy '{id}' is halted; release it through /v1/controls/kill-switch.");
-        if (patch.IsEmpty) return new StrategyOutcome(StrategyOutcomeKind.Ok, await Get());
+        if (patch.IsEmpty) return new StrategyOutcome(StrategyOutcomeKind.Ok, Snapshot());
 
         var next = current.Copy();
         next.Name = patch.Name ?? next.Name;
@@ -66,14 +87,12 @@ public sealed partial class StrategyGrain(
         next.Risk = patch.Risk ?? next.Risk;
         next.Status = patch.Status ?? next.Status;
         next.UpdatedAtUtc = clock.GetUtcNow();
-        await Persist(next);
-        return new StrategyOutcome(StrategyOutcomeKind.Ok, state.State.ToSnapshot());
-    }
-
-    private Task Persist(StrategyState next)
-    {
-        _snapshot = null;
-        return state.Replace(next, this);
+        var statusChanged = next.Status != current.Status;
+        var parametersChanged = patch.Parameters is not null;
+        await state.Replace(next, this);
+        if (statusChanged || parametersChanged) ResetSignals();
+        if (statusChanged) await PublishStatus();
+        return new StrategyOutcome(StrategyOutcomeKind.Ok, Snapshot());
     }
 
     private async Task Register()
@@ -83,6 +102,32 @@ public sealed partial class StrategyGrain(
         await state.WriteStateAsync();
     }
 
+    /// <summary>Every symbol's market grain sends this strategy its ticks from now on.</summary>
+    private async Task Watch()
+    {
+        var id = this.GetPrimaryKeyString();
+        await Task.WhenAll(state.State.Symbols.Select(s => GrainFactory.GetGrain<IMarketGrain>(s).Watch(id)));
+        state.State.Watching = true;
+        await state.WriteStateAsync();
+    }
+
+    private async Task PublishStatus()
+    {
+        if (_statusStream is null) return;
+        try
+        {
+            await _statusStream.OnNextAsync(Snapshot());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A notification only: the portfolio rebuilds from strategy grains when it activates.
+            LogPublishFailed(logger, this.GetPrimaryKeyString(), e);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Strategy {StrategyId} created ({Kind})")]
     private static partial void LogCreated(ILogger logger, string strategyId, StrategyKind kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Strategy {StrategyId} could not publish its status")]
+    private static partial void LogPublishFailed(ILogger logger, string strategyId, Exception exception);
 }

@@ -37,6 +37,8 @@ public static partial class StrategyRules
 
     public static string NormalizeSymbol(string symbol) => symbol.Trim().ToUpperInvariant();
 
+    public static bool IsValidSymbol(string? symbol) => symbol is not null && SymbolPattern().IsMatch(symbol);
+
     public static ImmutableDictionary<string, string[]> Validate(StrategySpec spec)
     {
         var errors = new ErrorBag();

@@ -19,7 +19,7 @@ public sealed class SystemTextJsonGrainStorageSerializerTests
 
         var copy = _serializer.Deserialize<StrategyState>(_serializer.Serialize(state));
 
-        Assert.Equal(state.ToSnapshot() with { Symbols = [], Parameters = ImmutableSortedDictionary<string, decimal>.Empty }, copy.ToSnapshot() with { Symbols = [], Parameters = ImmutableSortedDictionary<string, decimal>.Empty });
+        Assert.Equal(state.ToSnapshot(StrategyPnl.Zero, 0, 0) with { Symbols = [], Parameters = ImmutableSortedDictionary<string, decimal>.Empty }, copy.ToSnapshot(StrategyPnl.Zero, 0, 0) with { Symbols = [], Parameters = ImmutableSortedDictionary<string, decimal>.Empty });
         Assert.Equal(state.Symbols.ToArray(), copy.Symbols.ToArray());
         Assert.Equal(state.Parameters, copy.Parameters);
         Assert.True(copy.Registered);

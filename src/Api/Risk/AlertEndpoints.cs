@@ -1,0 +1,58 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using TradingPlatform.Api.Identity;
+using TradingPlatform.Api.Infrastructure;
+using TradingPlatform.Api.Orders;
+using TradingPlatform.Common;
+using TradingPlatform.Risk;
+
+namespace TradingPlatform.Api.Risk;
+
+/// <summary><c>/v1/alerts</c> (risk alerts, newest first) and <c>/v1/audit</c> (admin actions and trips).</summary>
+public static class AlertEndpoints
+{
+    public static RouteGroupBuilder MapAlertEndpoints(this RouteGroupBuilder v1)
+    {
+        var alerts = v1.MapGroup("/alerts").WithTags("Alerts");
+        alerts.MapGet("/", List).WithName("ListAlerts").WithSummary("Risk alerts newest first; filters severity (info, warning, critical), acknowledged (true/false)");
+        alerts.MapPost("/{id}/ack", Acknowledge).WithName("AcknowledgeAlert").RequireAuthorization(Policies.Trader)
+            .WithSummary("Acknowledge an alert (repeating keeps the first acknowledgement)").ProducesProblem(StatusCodes.Status404NotFound);
+        v1.MapGet("/audit", Audit).WithTags("Audit").WithName("ListAudit").RequireAuthorization(Policies.Admin)
+            .WithSummary("Admin actions and automatic trips newest first: who, what, when, before and after; filters actor, action");
+        return v1;
+    }
+
+    private static async Task<Results<Ok<Page<Alert>>, ValidationProblem>> List(
+        string? severity, bool? acknowledged, int? page, [FromQuery(Name = "per_page")] int? perPage, IGrainFactory grains)
+    {
+        Paging.TryCreate(page, perPage, out var request, out var errors);
+        var parsed = severity is null ? null : Wire.ParseSeverity(severity, "severity", errors);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(await grains.GetGrain<IAlertGrain>(IAlertGrain.Key).List(new AlertQuery(parsed, acknowledged), request));
+    }
+
+    private static async Task<Results<Ok<Alert>, ProblemHttpResult>> Acknowledge(string id, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        var alert = await grains.GetGrain<IAlertGrain>(IAlertGrain.Key).Acknowledge(id, Wire.Actor(user));
+        return alert is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Alert not found", detail: $"No alert has id '{Wire.Shorten(id)}'.")
+            : TypedResults.Ok(alert);
+    }
+
+    private static async Task<Results<Ok<Page<AuditEntry>>, ValidationProblem>> Audit(
+        string? actor, string? action, int? page, [FromQuery(Name = "per_page")] int? perPage, IGrainFactory grains)
+    {
+        if (!Paging.TryCreate(page, perPage, out var request, out var errors)) return TypedResults.ValidationProblem(errors);
+        var records = await grains.JournalReader().Audit(new AuditQuery(actor, action), request);
+        return TypedResults.Ok(new Page<AuditEntry>(records.Items.Select(AuditEntry.From).ToArray(), records.PageNumber, records.PerPage, records.Total));
+    }
+}
+
+/// <summary>An audit record with its before/after state as JSON objects.</summary>
+public sealed record AuditEntry(long Id, string Actor, string Action, string Target, System.Text.Json.Nodes.JsonNode? Before, System.Text.Json.Nodes.JsonNode? After, DateTimeOffset At)
+{
+    public static AuditEntry From(AuditRecord record) => new(record.Id, record.Actor, record.Action, record.Target,
+        record.BeforeJson is null ? null : System.Text.Json.Nodes.JsonNode.Parse(record.BeforeJson),
+        record.AfterJson is null ? null : System.Text.Json.Nodes.JsonNode.Parse(record.AfterJson), record.AtUtc);
+}

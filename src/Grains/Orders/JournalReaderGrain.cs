@@ -1,0 +1,20 @@
+using Orleans.Concurrency;
+using TradingPlatform.Common;
+using TradingPlatform.Positions;
+using TradingPlatform.Risk;
+using TradingPlatform.Storage;
+
+namespace TradingPlatform.Orders;
+
+/// <summary>History queries against the journals, run on whichever silo is at hand.</summary>
+[GrainType("journal-reader"), StatelessWorker]
+public sealed class JournalReaderGrain(ITradingJournal journal, IAuditLog audit) : Grain, IJournalReaderGrain
+{
+    public Task<Page<Fill>> Fills(FillQuery query, PageRequest page) => journal.QueryFills(query, page);
+
+    public Task<Page<OrderSnapshot>> Orders(OrderQuery query, PageRequest page) => journal.QueryOrders(query, page);
+
+    public Task<OrderSnapshot?> Order(string orderId) => journal.GetOrder(orderId);
+
+    public Task<Page<AuditRecord>> Audit(AuditQuery query, PageRequest page) => audit.Query(query, page);
+}

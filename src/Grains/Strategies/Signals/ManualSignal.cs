@@ -1,0 +1,14 @@
+namespace TradingPlatform.Strategies.Signals;
+
+/// <summary><c>manual</c>: orders come from people, not prices; the signal never emits.</summary>
+public sealed class ManualSignal : ISignal
+{
+    /// <summary>The one instance (the signal has no state).</summary>
+    public static readonly ManualSignal Instance = new();
+
+    private ManualSignal()
+    {
+    }
+
+    public decimal? OnPrice(decimal price) => null;
+}

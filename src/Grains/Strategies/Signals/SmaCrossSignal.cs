@@ -1,0 +1,54 @@
+namespace TradingPlatform.Strategies.Signals;
+
+/// <summary>
+/// <c>sma_cross</c>: trend following on two simple moving averages of the price (each including the
+/// current price).
+/// <list type="bullet">
+/// <item>Once both SMA(fast) and SMA(slow) are defined, the side is the sign of <c>fast − slow</c>;
+/// when they are equal the side stays what it was.</item>
+/// <item>A cross is a change of side between consecutive prices: up (fast goes above slow) sets the
+/// target to <c>+quantity</c>, down (fast goes below slow) to <c>−quantity</c>.</item>
+/// <item>Nothing is emitted before the first cross: the first defined side only arms the signal, so a
+/// strategy that starts mid-trend does not jump in at an arbitrary point.</item>
+/// </list>
+/// Warm-up: no emission before the <c>slow</c>-th price; the earliest possible emission is on the
+/// price after it.
+/// </summary>
+public sealed class SmaCrossSignal : ISignal
+{
+    private readonly SimpleMovingAverage _fast;
+    private readonly SimpleMovingAverage _slow;
+    private readonly decimal _quantity;
+    private int _side; // +1 fast above slow, -1 below, 0 not known yet
+    private decimal _target;
+
+    /// <param name="fast">The shorter SMA period (at least 1, below <paramref name="slow"/>).</param>
+    /// <param name="slow">The longer SMA period.</param>
+    /// <param name="quantity">The size of the position to hold (positive).</param>
+    public SmaCrossSignal(int fast, int slow, decimal quantity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fast, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(slow, fast);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
+        _fast = new SimpleMovingAverage(fast);
+        _slow = new SimpleMovingAverage(slow);
+        _quantity = quantity;
+    }
+
+    public decimal? OnPrice(decimal price)
+    {
+        _fast.Add(price);
+        _slow.Add(price);
+        if (_fast.Value is not { } fast || _slow.Value is not { } slow) return null;
+
+        var side = fast > slow ? 1 : fast < slow ? -1 : _side;
+        var crossed = _side != 0 && side != _side;
+        _side = side;
+        if (!crossed) return null;
+
+        var target = side > 0 ? _quantity : -_quantity;
+        if (target == _target) return null;
+        _target = target;
+        return target;
+    }
+}
