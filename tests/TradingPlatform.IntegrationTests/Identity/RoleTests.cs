@@ -25,6 +25,22 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["POST /v1/strategies/"] = "admin",
         ["PATCH /v1/strategies/{id}"] = "admin",
         ["GET /v1/system/status"] = "viewer",
+        ["POST /v1/market/ticks"] = "trader",
+        ["GET /v1/market/{symbol}"] = "viewer",
+        ["POST /v1/orders/"] = "trader",
+        ["GET /v1/orders/"] = "viewer",
+        ["GET /v1/orders/{orderId}"] = "viewer",
+        ["DELETE /v1/orders/{orderId}"] = "trader",
+        ["GET /v1/fills/"] = "viewer",
+        ["POST /v1/fills/"] = "trader",
+        ["GET /v1/positions/"] = "viewer",
+        ["GET /v1/positions/{strategyId}/{symbol}"] = "viewer",
+        ["GET /v1/metrics/summary"] = "viewer",
+        ["GET /v1/controls/kill-switch"] = "viewer",
+        ["POST /v1/controls/kill-switch"] = "admin",
+        ["GET /v1/alerts/"] = "viewer",
+        ["POST /v1/alerts/{id}/ack"] = "trader",
+        ["GET /v1/audit"] = "admin",
     };
 
     private IEnumerable<(string Key, RouteEndpoint Endpoint)> V1Endpoints() =>
