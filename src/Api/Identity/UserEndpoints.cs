@@ -50,7 +50,7 @@ public static class UserEndpoints
     }
 
     private static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateUserRequest request, IGrainFactory grains, Credentials credentials)
+        CreateUserRequest request, IGrainFactory grains, Credentials credentials, ClaimsPrincipal caller, AuditTrail audit)
     {
         var errors = new Dictionary<string, string[]>();
         var id = request.Username is null ? "" : Credentials.Normalize(request.Username);
@@ -60,13 +60,15 @@ public static class UserEndpoints
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The user is not valid");
 
         var outcome = await grains.GetGrain<IUserGrain>(id).Create(new NewUserSpec(id, credentials.Hash(request.Password!), role));
-        return outcome.Kind == UserOutcomeKind.Created
-            ? TypedResults.Created($"/v1/users/{Uri.EscapeDataString(id)}", UserResponse.From(outcome.User!))
-            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: outcome.Detail);
+        if (outcome.Kind != UserOutcomeKind.Created)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: outcome.Detail);
+        var created = UserResponse.From(outcome.User!);
+        await audit.Record<UserResponse>(caller, "user.create", $"user:{id}", null, created);
+        return TypedResults.Created($"/v1/users/{Uri.EscapeDataString(id)}", created);
     }
 
     private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        string id, UpdateUserRequest request, ClaimsPrincipal caller, IGrainFactory grains)
+        string id, UpdateUserRequest request, ClaimsPrincipal caller, IGrainFactory grains, AuditTrail audit)
     {
         Role? role = null;
         if (request.Role is not null)
@@ -80,7 +82,10 @@ public static class UserEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
                 detail: "Admins cannot demote or disable themselves; ask another admin.");
 
+        var before = await grains.GetGrain<IUserGrain>(id).Get();
         var outcome = await grains.GetGrain<IUserGrain>(id).Update(new UserPatch(role, request.Disabled));
+        if (outcome.Kind == UserOutcomeKind.Ok)
+            await audit.Record(caller, "user.update", $"user:{id}", before is null ? null : UserResponse.From(before), UserResponse.From(outcome.User!));
         return outcome.Kind switch
         {
             UserOutcomeKind.Ok => TypedResults.Ok(UserResponse.From(outcome.User!)),

@@ -5,6 +5,7 @@ using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Api.Orders;
 using TradingPlatform.Common;
+using TradingPlatform.Orders;
 using TradingPlatform.Risk;
 
 namespace TradingPlatform.Api.Risk;
@@ -44,7 +45,7 @@ public static class AlertEndpoints
         string? actor, string? action, int? page, [FromQuery(Name = "per_page")] int? perPage, IGrainFactory grains)
     {
         if (!Paging.TryCreate(page, perPage, out var request, out var errors)) return TypedResults.ValidationProblem(errors);
-        var records = await grains.JournalReader().Audit(new AuditQuery(actor, action), request);
+        var records = await grains.GetGrain<IAuditGrain>(0).Query(new AuditQuery(actor, action), request);
         return TypedResults.Ok(new Page<AuditEntry>(records.Items.Select(AuditEntry.From).ToArray(), records.PageNumber, records.PerPage, records.Total));
     }
 }

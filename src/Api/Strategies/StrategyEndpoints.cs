@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using TradingPlatform.Api.Identity;
@@ -42,28 +43,31 @@ public static class StrategyEndpoints
     }
 
     private static async Task<Results<Created<StrategySnapshot>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateStrategyRequest request, IGrainFactory grains)
+        CreateStrategyRequest request, IGrainFactory grains, ClaimsPrincipal caller, AuditTrail audit)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var spec = request.ToSpec(errors);
         if (spec is null) return TypedResults.ValidationProblem(errors, title: "The strategy is not valid");
 
         var outcome = await grains.GetGrain<IStrategyGrain>(spec.Id).Create(spec);
-        return outcome.Kind == StrategyOutcomeKind.Created
-            ? TypedResults.Created($"/v1/strategies/{Uri.EscapeDataString(spec.Id)}", outcome.Strategy!)
-            : Failure(outcome);
+        if (outcome.Kind != StrategyOutcomeKind.Created) return Failure(outcome);
+        await audit.Record<StrategySnapshot>(caller, "strategy.create", $"strategy:{spec.Id}", null, outcome.Strategy);
+        return TypedResults.Created($"/v1/strategies/{Uri.EscapeDataString(spec.Id)}", outcome.Strategy!);
     }
 
     private static async Task<Results<Ok<StrategySnapshot>, ValidationProblem, ProblemHttpResult>> Update(
-        string id, UpdateStrategyRequest request, IGrainFactory grains)
+        string id, UpdateStrategyRequest request, IGrainFactory grains, ClaimsPrincipal caller, AuditTrail audit)
     {
         if (!StrategyRules.IsValidId(id)) return NotFound(id);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var patch = request.ToPatch(errors);
         if (patch is null) return TypedResults.ValidationProblem(errors, title: "The change is not valid");
 
+        var before = await grains.GetGrain<IStrategyGrain>(id).Get();
         var outcome = await grains.GetGrain<IStrategyGrain>(id).Update(patch);
-        return outcome.Kind == StrategyOutcomeKind.Ok ? TypedResults.Ok(outcome.Strategy!) : Failure(outcome);
+        if (outcome.Kind != StrategyOutcomeKind.Ok) return Failure(outcome);
+        await audit.Record(caller, "strategy.update", $"strategy:{id}", before, outcome.Strategy);
+        return TypedResults.Ok(outcome.Strategy!);
     }
 
     private static ProblemHttpResult NotFound(string id) =>

@@ -20,7 +20,16 @@ public interface IJournalReaderGrain : IGrainWithIntegerKey
 
     [Alias("order")]
     Task<OrderSnapshot?> Order(string orderId);
+}
 
-    [Alias("audit")]
-    Task<Page<AuditRecord>> Audit(AuditQuery query, PageRequest page);
+/// <summary>The audit log (a stateless worker): every admin action and automatic trip, who, what, when, before and after.</summary>
+[Alias("audit")]
+public interface IAuditGrain : IGrainWithIntegerKey
+{
+    /// <summary>Appends a record; <paramref name="beforeJson"/> and <paramref name="afterJson"/> are JSON objects (or null).</summary>
+    [Alias("record")]
+    Task<AuditRecord> Record(string actor, string action, string target, string? beforeJson, string? afterJson);
+
+    [Alias("query")]
+    Task<Page<AuditRecord>> Query(AuditQuery query, PageRequest page);
 }

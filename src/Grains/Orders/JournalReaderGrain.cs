@@ -8,13 +8,21 @@ namespace TradingPlatform.Orders;
 
 /// <summary>History queries against the journals, run on whichever silo is at hand.</summary>
 [GrainType("journal-reader"), StatelessWorker]
-public sealed class JournalReaderGrain(ITradingJournal journal, IAuditLog audit) : Grain, IJournalReaderGrain
+public sealed class JournalReaderGrain(ITradingJournal journal) : Grain, IJournalReaderGrain
 {
     public Task<Page<Fill>> Fills(FillQuery query, PageRequest page) => journal.QueryFills(query, page);
 
     public Task<Page<OrderSnapshot>> Orders(OrderQuery query, PageRequest page) => journal.QueryOrders(query, page);
 
     public Task<OrderSnapshot?> Order(string orderId) => journal.GetOrder(orderId);
+}
 
-    public Task<Page<AuditRecord>> Audit(AuditQuery query, PageRequest page) => audit.Query(query, page);
+/// <summary>The audit log, on whichever silo is at hand.</summary>
+[GrainType("audit"), StatelessWorker]
+public sealed class AuditGrain(IAuditLog audit) : Grain, IAuditGrain
+{
+    public Task<AuditRecord> Record(string actor, string action, string target, string? beforeJson, string? afterJson) =>
+        audit.Append(actor, action, target, beforeJson, afterJson);
+
+    public Task<Page<AuditRecord>> Query(AuditQuery query, PageRequest page) => audit.Query(query, page);
 }

@@ -112,4 +112,27 @@ public sealed class KillSwitchApiTests(EmbeddedApiFactory factory)
         Assert.True(errors.ContainsKey("scope") && errors.ContainsKey("state") && errors.ContainsKey("reason"), errors.ToJsonString());
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostJson("/v1/controls/kill-switch", new { scope = "strategy:nobody-here", state = "halted", reason = "x" })).StatusCode);
     }
+
+    [Fact]
+    public async Task Strategy_and_user_admin_changes_are_audited_with_before_and_after()
+    {
+        var admin = await factory.Admin();
+        var strategy = await admin.CreateStrategy([TradingClient.NewSymbol()]);
+        await admin.PatchJson($"/v1/strategies/{strategy}", new { name = "renamed" });
+        var username = "audited-" + Guid.NewGuid().ToString("N")[..8];
+        await factory.CreateUser(username, "viewer");
+        await admin.PatchJson($"/v1/users/{username}", new { role = "trader" });
+
+        var audit = (await (await admin.Get("/v1/audit?per_page=500")).Read())["items"]!.AsArray();
+        var created = audit.Single(r => (string?)r!["target"] == $"strategy:{strategy}" && (string?)r["action"] == "strategy.create")!;
+        Assert.Null(created["before"]);
+        var renamed = audit.Single(r => (string?)r!["target"] == $"strategy:{strategy}" && (string?)r["action"] == "strategy.update")!;
+        Assert.Equal("test manual", (string?)renamed["before"]!["name"]);
+        Assert.Equal("renamed", (string?)renamed["after"]!["name"]);
+        var promoted = audit.Single(r => (string?)r!["target"] == $"user:{username}" && (string?)r["action"] == "user.update")!;
+        Assert.Equal("viewer", (string?)promoted["before"]!["role"]);
+        Assert.Equal("trader", (string?)promoted["after"]!["role"]);
+        Assert.Equal(EmbeddedApiFactory.AdminUsername, (string?)promoted["actor"]);
+        Assert.DoesNotContain(audit, r => r!.ToJsonString().Contains("passwordHash", StringComparison.OrdinalIgnoreCase));
+    }
 }
