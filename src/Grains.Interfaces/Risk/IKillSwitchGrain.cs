@@ -22,10 +22,11 @@ public interface IKillSwitchGrain : IGrainWithStringKey
     /// <see cref="Engage"/> (which may be waiting on that very activation); it sees the newest persisted state.
     /// </summary>
     [Alias("attach"), AlwaysInterleave]
-    Task<RiskControls> Attach(string strategyId);
+    Task<RiskControls> Attach(string strategyId, Guid activationId);
 
+    /// <summary>Forgets the activation, unless a newer one of the same strategy has attached since (messages may cross).</summary>
     [Alias("detach"), AlwaysInterleave, OneWay]
-    Task Detach(string strategyId);
+    Task Detach(string strategyId, Guid activationId);
 
     /// <summary>A strategy halted itself (daily loss); record it, alert and audit. One-way: the strategy has already halted.</summary>
     [Alias("strategy-tripped"), OneWay]

@@ -53,7 +53,8 @@ public sealed partial class KillSwitchGrain(
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private readonly HashSet<string> _attached = new(StringComparer.Ordinal);
+    /// <summary>Live strategy activations: strategy id → the activation that attached last.</summary>
+    private readonly Dictionary<string, Guid> _attached = new(StringComparer.Ordinal);
     private bool _attachedComplete;
     private IAsyncStream<KillSwitchSnapshot>? _stream;
 
@@ -67,15 +68,15 @@ public sealed partial class KillSwitchGrain(
 
     public Task<KillSwitchSnapshot> Get() => Task.FromResult(state.State.ToSnapshot());
 
-    public Task<RiskControls> Attach(string strategyId)
+    public Task<RiskControls> Attach(string strategyId, Guid activationId)
     {
-        _attached.Add(strategyId);
+        _attached[strategyId] = activationId;
         return Task.FromResult(state.State.ControlsFor(strategyId));
     }
 
-    public Task Detach(string strategyId)
+    public Task Detach(string strategyId, Guid activationId)
     {
-        _attached.Remove(strategyId);
+        if (_attached.TryGetValue(strategyId, out var current) && current == activationId) _attached.Remove(strategyId);
         return Task.CompletedTask;
     }
 
@@ -120,7 +121,7 @@ public sealed partial class KillSwitchGrain(
     {
         IReadOnlyCollection<string> targets;
         if (command.StrategyId is { } one) targets = [one];
-        else if (_attachedComplete) targets = _attached.ToArray();
+        else if (_attachedComplete) targets = _attached.Keys.ToArray();
         else targets = await AllStrategies();
 
         var calls = targets.Select(id => GrainFactory.GetGrain<IStrategyGrain>(id)
@@ -129,7 +130,7 @@ public sealed partial class KillSwitchGrain(
         if (command.StrategyId is null)
         {
             // Everyone registered has now been reached (and is attached again if it activated for this).
-            foreach (var id in targets) _attached.Add(id);
+            foreach (var id in targets) _attached.TryAdd(id, Guid.Empty);
             _attachedComplete = true;
         }
         return results.Aggregate(ControlsApplied.None, (sum, r) => sum.Plus(r));
@@ -145,7 +146,8 @@ public sealed partial class KillSwitchGrain(
             ids.AddRange(batch.Items);
             if (batch.Items.Count < PageRequest.MaxPerPage) break;
         }
-        ids.AddRange(_attached.Where(a => !ids.Contains(a)));
+        var known = ids.ToHashSet(StringComparer.Ordinal);
+        ids.AddRange(_attached.Keys.Where(a => !known.Contains(a)));
         return ids;
     }
 

@@ -32,6 +32,7 @@ public sealed partial class StrategyGrain
     }
 
     private bool _deskOpen;
+    private readonly Guid _activationId = Guid.NewGuid();
     private RiskControls _controls = RiskControls.AllActive;
     private readonly Dictionary<string, SymbolDesk> _symbols = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrderSnapshot> _working = new(StringComparer.Ordinal);
@@ -45,7 +46,7 @@ public sealed partial class StrategyGrain
     private async Task OpenDesk()
     {
         var id = this.GetPrimaryKeyString();
-        _controls = await GrainFactory.KillSwitchGrain().Attach(id);
+        _controls = await GrainFactory.KillSwitchGrain().Attach(id, _activationId);
         if (!state.State.Watching) await Watch();
 
         var heads = await journal.PositionHeads(id);

@@ -34,7 +34,7 @@ public sealed partial class StrategyGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_deskOpen) GrainFactory.KillSwitchGrain().Detach(this.GetPrimaryKeyString()).Ignore();
+        if (_deskOpen) GrainFactory.KillSwitchGrain().Detach(this.GetPrimaryKeyString(), _activationId).Ignore();
         return Task.CompletedTask;
     }
 
