@@ -102,7 +102,7 @@ public sealed class InMemoryAuditLog(TimeProvider? timeProvider = null) : IAudit
     public Task<AuditRecord> Append(string actor, string action, string target, string? beforeJson, string? afterJson, CancellationToken cancellationToken = default)
     {
         AuditLogRules.Validate(actor, action, target, beforeJson, afterJson);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<AuditRecord>(cancellationToken);
         lock (_lock)
         {
             var record = new AuditRecord(_records.Count + 1, actor, action, target, beforeJson, afterJson, JournalCodes.StoredTime(_time.GetUtcNow()));

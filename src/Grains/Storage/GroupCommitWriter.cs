@@ -94,7 +94,9 @@ public sealed partial class GroupCommitWriter<TRequest, TResult> : IAsyncDisposa
         {
             await _writeBatch(batch);
             foreach (var entry in batch)
-                entry.Fail(new InvalidOperationException("The batch write left this request without an outcome."));
+            {
+                if (!entry.IsCompleted) entry.Fail(new InvalidOperationException("The batch write left this request without an outcome."));
+            }
         }
         catch (Exception e)
         {

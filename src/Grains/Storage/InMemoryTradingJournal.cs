@@ -32,10 +32,17 @@ public sealed class InMemoryTradingJournal : ITradingJournal
     public Task<JournalResult> Commit(JournalUnit unit, CancellationToken cancellationToken = default)
     {
         JournalCodes.Validate(unit);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<JournalResult>(cancellationToken);
+        try
         {
-            return Task.FromResult(CommitLocked(unit));
+            lock (_lock)
+            {
+                return Task.FromResult(CommitLocked(unit));
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            return Task.FromException<JournalResult>(e);
         }
     }
 

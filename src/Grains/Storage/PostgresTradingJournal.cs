@@ -15,14 +15,15 @@ namespace TradingPlatform.Storage;
 /// units) in one transaction with set-based statements, then answers every caller.
 /// </summary>
 /// <remarks>
-/// A batch transaction takes three round trips: one batch of SELECTs finds which of the batch's keys
-/// exist; the units that would break a rule (checked against the table and against earlier units of
+/// A batch transaction takes three round trips: one SELECT (one snapshot) finds which of the batch's
+/// keys exist; the units that would break a rule (checked against the table and against earlier units of
 /// the batch, in enqueue order) are set aside with their result; one batch of INSERTs writes the rest
 /// (new orders, order states upserted by orderId, fills returning their journal sequence) and reads
 /// back the stored rows the rejected units collided with; then COMMIT. When another writer (another
 /// silo) inserted a colliding key in between, the transaction fails on a unique violation: it is rolled
 /// back and each unit of the batch is written again in a transaction of its own, so one unit never
-/// fails the others. Any other failure fails the whole batch (nothing of it was written).
+/// fails the others (the same happens when the database refuses one unit's data, SQLSTATE class 22 or 23).
+/// Any other failure (connection lost, server down) fails the whole batch: nothing of it was written.
 /// </remarks>
 public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisposable
 {
@@ -69,17 +70,21 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
         RETURNING fill_id, journal_seq
         """;
 
-    private const string ExistingOrderKeysSql = """
-        SELECT o.strategy_id, o.client_order_id
+    /// <summary>
+    /// Which of the batch's keys exist, in ONE statement: one snapshot, so that a unit racing with another
+    /// writer's commit cannot find that writer's position taken without also finding its fillId.
+    /// </summary>
+    private const string ExistingKeysSql = """
+        SELECT 1, o.strategy_id, o.client_order_id, 0::bigint
         FROM unnest($1::text[], $2::text[]) AS k(strategy_id, client_order_id)
         JOIN trading_orders o ON o.strategy_id = k.strategy_id AND o.client_order_id = k.client_order_id
-        """;
-
-    private const string ExistingFillIdsSql = "SELECT fill_id FROM trading_fills WHERE fill_id = ANY($1::text[])";
-
-    private const string ExistingPositionsSql = """
-        SELECT f.strategy_id, f.symbol, f.position_seq
-        FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(strategy_id, symbol, position_seq)
+        UNION ALL
+        SELECT 2, f.fill_id, '', 0::bigint
+        FROM trading_fills f
+        WHERE f.fill_id = ANY($3::text[])
+        UNION ALL
+        SELECT 3, f.strategy_id, f.symbol, f.position_seq
+        FROM unnest($4::text[], $5::text[], $6::bigint[]) AS k(strategy_id, symbol, position_seq)
         JOIN trading_fills f ON f.strategy_id = k.strategy_id AND f.symbol = k.symbol AND f.position_seq = k.position_seq
         """;
 
@@ -131,9 +136,9 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
         {
             results = await WriteInOneTransaction(units, CancellationToken.None);
         }
-        catch (PostgresException e) when (IsCollision(e))
+        catch (PostgresException e) when (IsCollision(e) || IsRefusedData(e))
         {
-            LogBatchCollided(_logger, entries.Count, e.SqlState, e.ConstraintName);
+            LogBatchWrittenByUnit(_logger, entries.Count, e.SqlState, e.ConstraintName);
             foreach (var entry in entries) await WriteAlone(entry);
             return;
         }
@@ -168,6 +173,13 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     /// <summary>Another writer got there between our checks and our inserts (or both waited on each other).</summary>
     private static bool IsCollision(PostgresException e) =>
         e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+
+    /// <summary>
+    /// A data exception (class 22, e.g. a NUL character in text) or an integrity violation (class 23): some
+    /// unit's data, not the database, is at fault, so the units are written one by one and only it fails.
+    /// </summary>
+    private static bool IsRefusedData(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal);
 
     private async Task<JournalResult[]> WriteInOneTransaction(IReadOnlyList<JournalUnit> units, CancellationToken cancellationToken)
     {
@@ -207,21 +219,23 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
         var existing = new ExistingKeys();
         if (orderStrategies.Count == 0 && fillIds.Count == 0) return existing;
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var readers = new List<Action<NpgsqlDataReader>>(3);
-        if (orderStrategies.Count > 0)
+        await using var command = new NpgsqlCommand(ExistingKeysSql, connection, transaction);
+        command.Parameters.Add(TextArray([.. orderStrategies]));
+        command.Parameters.Add(TextArray([.. orderClientIds]));
+        command.Parameters.Add(TextArray([.. fillIds]));
+        command.Parameters.Add(TextArray([.. fillStrategies]));
+        command.Parameters.Add(TextArray([.. fillSymbols]));
+        command.Parameters.Add(BigintArray([.. fillSequences]));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            batch.BatchCommands.Add(Command(ExistingOrderKeysSql, TextArray([.. orderStrategies]), TextArray([.. orderClientIds])));
-            readers.Add(r => existing.OrderKeys.Add((r.GetString(0), r.GetString(1))));
+            switch (reader.GetInt32(0))
+            {
+                case 1: existing.OrderKeys.Add((reader.GetString(1), reader.GetString(2))); break;
+                case 2: existing.FillIds.Add(reader.GetString(1)); break;
+                default: existing.Positions.Add((reader.GetString(1), reader.GetString(2), reader.GetInt64(3))); break;
+            }
         }
-        if (fillIds.Count > 0)
-        {
-            batch.BatchCommands.Add(Command(ExistingFillIdsSql, TextArray([.. fillIds])));
-            readers.Add(r => existing.FillIds.Add(r.GetString(0)));
-            batch.BatchCommands.Add(Command(ExistingPositionsSql, TextArray([.. fillStrategies]), TextArray([.. fillSymbols]), BigintArray([.. fillSequences])));
-            readers.Add(r => existing.Positions.Add((r.GetString(0), r.GetString(1), r.GetInt64(2))));
-        }
-        await ReadResultSets(batch, readers, cancellationToken);
         return existing;
     }
 
@@ -711,8 +725,8 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "A journal batch of {Count} unit(s) collided with another writer ({SqlState} on {Constraint}); writing its units one by one")]
-    private static partial void LogBatchCollided(ILogger logger, int count, string sqlState, string? constraint);
+        Message = "A journal batch of {Count} unit(s) was refused ({SqlState} on {Constraint}): another writer's rows or one unit's data; writing its units one by one")]
+    private static partial void LogBatchWrittenByUnit(ILogger logger, int count, string sqlState, string? constraint);
 
     [LoggerMessage(Level = LogLevel.Debug,
         Message = "A journal unit written alone collided with another writer (attempt {Attempt}, {SqlState} on {Constraint}); retrying")]

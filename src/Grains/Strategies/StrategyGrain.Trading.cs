@@ -206,6 +206,7 @@ public sealed partial class StrategyGrain
             if (!_symbols.TryGetValue(symbol, out var desk) || desk.Head >= head) continue;
             var position = await GrainFactory.GetGrain<IPositionGrain>(PositionKey.Of(id, symbol)).CatchUp(head);
             desk.Book = new PositionBook(position.Quantity, position.AveragePrice, position.RealizedPnl, position.Fees);
+            _fills += position.Sequence - desk.Head; // sequences have no gaps: these are the fills another writer journaled
             desk.Head = position.Sequence;
         }
     }
