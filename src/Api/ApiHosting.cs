@@ -13,6 +13,7 @@ using TradingPlatform.Api.Portfolio;
 using TradingPlatform.Api.Positions;
 using TradingPlatform.Api.Risk;
 using TradingPlatform.Api.Strategies;
+using TradingPlatform.Api.WebSockets;
 using TradingPlatform.Hosting;
 
 namespace TradingPlatform.Api;
@@ -32,6 +33,7 @@ public static class ApiHosting
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddTradingProblemDetails();
         builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddTradingWebSockets();
         builder.Services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer((document, _, _) =>
@@ -66,6 +68,7 @@ public static class ApiHosting
         app.UseSerilogRequestLogging(RequestLogging.Configure);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseTradingWebSockets();
         app.UseRouting();
         app.UseCors(IdentitySetup.CorsPolicy);
         app.UseAuthentication();
@@ -91,6 +94,7 @@ public static class ApiHosting
         v1.MapControlEndpoints();
         v1.MapAlertEndpoints();
         v1.MapSystemEndpoints();
+        v1.MapWebSocketEndpoint();
         return app;
     }
 }

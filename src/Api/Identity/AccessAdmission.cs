@@ -84,6 +84,7 @@ public static class AccessAdmission
 
     public static void Configure(JwtBearerOptions options) => options.Events = new JwtBearerEvents
     {
+        OnMessageReceived = WebSockets.WebSocketEndpoint.TokenFromQuery,
         OnTokenValidated = OnTokenValidated,
     };
 }

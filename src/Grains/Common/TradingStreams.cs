@@ -22,5 +22,8 @@ public static class TradingStreams
     /// <summary><see cref="Risk.Alert"/> when raised or acknowledged.</summary>
     public const string Alerts = "alerts";
 
+    /// <summary>A backtest run's progress and final status, keyed by run id (not <see cref="AllKey"/>); relayed to the <c>backtest:{runId}</c> WebSocket topic.</summary>
+    public const string Backtest = "backtest";
+
     public static StreamId Id(string streamNamespace) => StreamId.Create(streamNamespace, AllKey);
 }

@@ -18,6 +18,7 @@ public static class TradingServices
         services.TryAddSingleton(TimeProvider.System);
         TradingMetrics.Initialize();
         services.AddOptions<RiskOptions>().Bind(configuration.GetSection(RiskOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Topics.TopicOptions>().Bind(configuration.GetSection(Topics.TopicOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IExecutionVenue, PaperVenue>();
 

@@ -41,6 +41,7 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["GET /v1/alerts/"] = "viewer",
         ["POST /v1/alerts/{id}/ack"] = "trader",
         ["GET /v1/audit"] = "admin",
+        ["* /v1/ws"] = "viewer",
     };
 
     private IEnumerable<(string Key, RouteEndpoint Endpoint)> V1Endpoints() =>

@@ -1,0 +1,105 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using TradingPlatform.Api.Identity;
+
+namespace TradingPlatform.Api.WebSockets;
+
+/// <summary>
+/// <c>/v1/ws</c>: the upgrade is authenticated and admitted like any /v1 request (bearer header, or
+/// <c>?access_token=</c> for browsers) before it is accepted, so a bad token is a 401 problem, never a socket.
+/// </summary>
+public static class WebSocketEndpoint
+{
+    public const string Path = "/v1/ws";
+    public const string QueryTokenName = "access_token";
+
+    public static RouteGroupBuilder MapWebSocketEndpoint(this RouteGroupBuilder v1)
+    {
+        v1.Map("/ws", Accept).WithName("WebSocket").WithTags("WebSocket").ExcludeFromDescription();
+        return v1;
+    }
+
+    public static IServiceCollection AddTradingWebSockets(this IServiceCollection services)
+    {
+        services.AddOptions<WebSocketGatewayOptions>().BindConfiguration(WebSocketGatewayOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(TopicAccess.ValidOverrides, "WebSockets:TopicRoles keys must be topic families (fills, pnl, positions, strategies, killswitch, alerts, system, backtest) and values viewer, trader or admin.")
+            .Validate(o => o.KeepAliveTimeoutSeconds >= o.KeepAliveSeconds, "WebSockets:KeepAliveTimeoutSeconds must be at least WebSockets:KeepAliveSeconds.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new TopicAccess(sp.GetRequiredService<IOptions<WebSocketGatewayOptions>>().Value));
+        services.AddSingleton<TopicGateway>();
+        services.AddHostedService(sp => sp.GetRequiredService<TopicGateway>());
+        return services;
+    }
+
+    public static IApplicationBuilder UseTradingWebSockets(this IApplicationBuilder app)
+    {
+        var options = app.ApplicationServices.GetRequiredService<IOptions<WebSocketGatewayOptions>>().Value;
+        return app.UseWebSockets(new WebSocketOptions
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAliveSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveTimeoutSeconds),
+        });
+    }
+
+    /// <summary>Browsers cannot set headers on a WebSocket: on <c>/v1/ws</c> only, the token may come as <c>?access_token=</c>.</summary>
+    public static Task TokenFromQuery(MessageReceivedContext context)
+    {
+        var request = context.Request;
+        if (string.IsNullOrEmpty(context.Token) && !request.Headers.ContainsKey(HeaderNames.Authorization)
+            && request.Path.Equals(Path, StringComparison.Ordinal) && request.Query.TryGetValue(QueryTokenName, out var token))
+        {
+            context.Token = token.ToString();
+        }
+        return Task.CompletedTask;
+    }
+
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Accept(
+        HttpContext context, TopicGateway gateway, TopicAccess access, IGrainFactory grains, ILoggerFactory loggers)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "WebSocket upgrade required",
+                detail: "GET /v1/ws with a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket).");
+        var identity = Identify(context);
+        if (identity is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The token lacks required claims.");
+        if (!gateway.TryAdmitUser(identity.UserId))
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many WebSocket connections",
+                detail: $"This user already has {gateway.Options.MaxConnectionsPerUser} open WebSocket connections on this node (WebSockets:MaxConnectionsPerUser).");
+
+        WebSocketConnection connection;
+        try
+        {
+            var socket = await context.WebSockets.AcceptWebSocketAsync();
+            connection = new WebSocketConnection(socket, identity, gateway, access, grains, loggers.CreateLogger<WebSocketConnection>());
+        }
+        catch
+        {
+            gateway.ReleaseUser(identity.UserId);
+            throw;
+        }
+        using (connection)
+        {
+            gateway.Add(connection);
+            await connection.Run(context.RequestAborted);
+        }
+        return TypedResults.Empty;
+    }
+
+    private static ConnectionIdentity? Identify(HttpContext context)
+    {
+        var principal = context.User;
+        var userId = TokenService.Claim(principal, TokenClaims.Subject);
+        var tokenId = TokenService.Claim(principal, TokenClaims.TokenId);
+        var familyId = TokenService.Claim(principal, TokenClaims.FamilyId);
+        if (userId is null || tokenId is null || familyId is null
+            || !Policies.TryParseRole(TokenService.Claim(principal, TokenClaims.Role), out var role)
+            || !int.TryParse(TokenService.Claim(principal, TokenClaims.TokenVersion), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            || !long.TryParse(TokenService.Claim(principal, TokenClaims.Expires), NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+            return null;
+        return new ConnectionIdentity(userId, role, tokenId, familyId, version, DateTimeOffset.FromUnixTimeSeconds(expires));
+    }
+}
