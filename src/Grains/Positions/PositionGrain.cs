@@ -69,7 +69,13 @@ public sealed partial class PositionGrain(
         state.State.LastPrice = price;
         state.State.LastMarkUtc = timeUtc;
         var snapshot = Snapshot();
-        if (state.State.Quantity != 0m && _pnl is not null) await _pnl.OnNextAsync(new PositionChanged(snapshot, null));
+        if (state.State.Quantity != 0m)
+        {
+            // A mark supersedes an unsent mark: only the newest snapshot matters, so marks never pile up.
+            if (_outbox.Count > 0 && _outbox[^1].Fill is null) _outbox[^1] = new PositionChanged(snapshot, null);
+            else _outbox.Add(new PositionChanged(snapshot, null));
+            await Publish();
+        }
         return snapshot;
     }
 
@@ -83,10 +89,13 @@ public sealed partial class PositionGrain(
     {
         state.State.Apply(fill);
         _unwritten++;
-        _pendingEvents.Add(new PositionChanged(Snapshot(), fill));
+        _outbox.Add(new PositionChanged(Snapshot(), fill));
     }
 
-    private readonly List<PositionChanged> _pendingEvents = [];
+    /// <summary>Changes not yet on the PnL stream, oldest first (kept when the stream refuses them, e.g. a full queue).</summary>
+    private readonly List<PositionChanged> _outbox = [];
+    private const int OutboxLimit = 50_000;
+    private bool _publishFailing;
 
     /// <summary>Replays journaled fills after the current sequence, up to <paramref name="upTo"/>.</summary>
     private async Task<int> CatchUpFromJournal(long upTo)
@@ -121,13 +130,41 @@ public sealed partial class PositionGrain(
         {
             await Flush();
         }
-        if (_pendingEvents.Count == 0 || _pnl is null) return;
-        var events = _pendingEvents.ToArray();
-        _pendingEvents.Clear();
-        foreach (var change in events) await _pnl.OnNextAsync(change);
+        await Publish();
     }
 
-    private Task FlushIfDirty(CancellationToken cancellationToken) => _unwritten > 0 ? Flush() : Task.CompletedTask;
+    /// <summary>
+    /// Sends the outbox in order. The stream is a notification (the journal and this grain are the truth),
+    /// so a refusal never fails the caller: the changes stay queued and go out with the next change or
+    /// on the timer. Beyond <see cref="OutboxLimit"/> the oldest are dropped (consumers see the newest snapshot).
+    /// </summary>
+    private async Task Publish()
+    {
+        if (_pnl is null) return;
+        var sent = 0;
+        try
+        {
+            for (; sent < _outbox.Count; sent++) await _pnl.OnNextAsync(_outbox[sent]);
+            if (_publishFailing) LogPublishRecovered(logger, _strategyId, _symbol);
+            _publishFailing = false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (!_publishFailing) LogPublishFailed(logger, _strategyId, _symbol, e);
+            _publishFailing = true;
+        }
+        finally
+        {
+            _outbox.RemoveRange(0, sent);
+            if (_outbox.Count > OutboxLimit) _outbox.RemoveRange(0, _outbox.Count - OutboxLimit);
+        }
+    }
+
+    private async Task FlushIfDirty(CancellationToken cancellationToken)
+    {
+        if (_unwritten > 0) await Flush();
+        if (_outbox.Count > 0) await Publish();
+    }
 
     private async Task Flush()
     {
@@ -146,6 +183,12 @@ public sealed partial class PositionGrain(
     }
 
     private PositionSnapshot Snapshot() => state.State.ToSnapshot(_strategyId, _symbol);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {StrategyId}/{Symbol} cannot publish on the PnL stream; changes are kept and retried")]
+    private static partial void LogPublishFailed(ILogger logger, string strategyId, string symbol, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Position {StrategyId}/{Symbol} publishes on the PnL stream again")]
+    private static partial void LogPublishRecovered(ILogger logger, string strategyId, string symbol);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Position {StrategyId}/{Symbol} at sequence {Sequence} received fill {Next}: catching up from the journal")]
     private static partial void LogGap(ILogger logger, string strategyId, string symbol, long sequence, long next);
