@@ -87,6 +87,9 @@ ratio_unlogged=$(awk -v g="${rps[unlogged]}" -v b="${rps[bare]}" 'BEGIN { printf
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 mkdir -p docs
+# Keep the sections other scripts write (trading.sh, ws/run.sh): this script owns the head of the file only.
+kept=""
+[ -f docs/benchmarks.md ] && kept=$(awk '/^## (Trading core|WebSocket gateway)/{keep=1} keep' docs/benchmarks.md)
 cat > docs/benchmarks.md <<MD
 # Benchmarks
 
@@ -117,4 +120,5 @@ Differences besides the grain call: the strategy read is logged (one JSON line p
 (probes are excluded from request logs); both go through the same middleware otherwise (request id, exception
 handler, routing, Prometheus HTTP metrics).
 MD
+[ -n "$kept" ] && printf '\n%s\n' "$kept" >> docs/benchmarks.md
 echo "wrote docs/benchmarks.md (ratio $ratio)"
