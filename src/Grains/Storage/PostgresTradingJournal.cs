@@ -15,7 +15,8 @@ namespace TradingPlatform.Storage;
 /// units) in one transaction with set-based statements, then answers every caller.
 /// </summary>
 /// <remarks>
-/// A batch transaction takes three round trips: one SELECT (one snapshot) finds which of the batch's
+/// A batch is first written optimistically (no pre-check: two round trips); only when a unique constraint
+/// refuses it is it written again the careful way. That transaction takes three round trips: one SELECT (one snapshot) finds which of the batch's
 /// keys exist; the units that would break a rule (checked against the table and against earlier units of
 /// the batch, in enqueue order) are set aside with their result; one batch of INSERTs writes the rest
 /// (new orders, order states upserted by orderId, fills returning their journal sequence) and reads
@@ -134,7 +135,16 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
         JournalResult[] results;
         try
         {
-            results = await WriteInOneTransaction(units, CancellationToken.None);
+            try
+            {
+                // Optimistic first: duplicates are rare, so skip the pre-check; the unique constraints refuse
+                // the batch whole when a unit repeats something already journaled.
+                results = await WriteInOneTransaction(units, CancellationToken.None, precheck: false);
+            }
+            catch (PostgresException e) when (IsCollision(e))
+            {
+                results = await WriteInOneTransaction(units, CancellationToken.None, precheck: true);
+            }
         }
         catch (PostgresException e) when (IsCollision(e) || IsRefusedData(e))
         {
@@ -181,11 +191,11 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     private static bool IsRefusedData(PostgresException e) =>
         e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal);
 
-    private async Task<JournalResult[]> WriteInOneTransaction(IReadOnlyList<JournalUnit> units, CancellationToken cancellationToken)
+    private async Task<JournalResult[]> WriteInOneTransaction(IReadOnlyList<JournalUnit> units, CancellationToken cancellationToken, bool precheck = true)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var existing = await FindExistingKeys(connection, transaction, units, cancellationToken);
+        var existing = precheck ? await FindExistingKeys(connection, transaction, units, cancellationToken) : new ExistingKeys();
         var plan = BatchPlan.Create(units, existing);
         var written = await Write(connection, transaction, plan, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
