@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using TradingPlatform.Api.Identity;
+using TradingPlatform.Common;
 using TradingPlatform.Orders;
 using TradingPlatform.Risk;
 
@@ -9,38 +10,15 @@ namespace TradingPlatform.Api.Infrastructure;
 /// <summary>Parsing of the contract's lowercase enum values and ISO 8601 times from requests, with messages that list what is allowed.</summary>
 public static class Wire
 {
-    private static readonly Dictionary<string, Side> Sides = new(StringComparer.Ordinal) { ["buy"] = Side.Buy, ["sell"] = Side.Sell };
-    private static readonly Dictionary<string, OrderType> OrderTypes = new(StringComparer.Ordinal) { ["market"] = OrderType.Market, ["limit"] = OrderType.Limit };
-    private static readonly Dictionary<string, OrderStatus> OrderStatuses = new(StringComparer.Ordinal)
-    {
-        ["open"] = OrderStatus.Open,
-        ["partially_filled"] = OrderStatus.PartiallyFilled,
-        ["filled"] = OrderStatus.Filled,
-        ["cancelled"] = OrderStatus.Cancelled,
-        ["rejected"] = OrderStatus.Rejected,
-    };
-    private static readonly Dictionary<string, KillSwitchState> KillSwitchStates = new(StringComparer.Ordinal)
-    {
-        ["active"] = KillSwitchState.Active,
-        ["reducing"] = KillSwitchState.Reducing,
-        ["halted"] = KillSwitchState.Halted,
-    };
-    private static readonly Dictionary<string, AlertSeverity> Severities = new(StringComparer.Ordinal)
-    {
-        ["info"] = AlertSeverity.Info,
-        ["warning"] = AlertSeverity.Warning,
-        ["critical"] = AlertSeverity.Critical,
-    };
+    public static Side? ParseSide(string? value, string field, Dictionary<string, string[]> errors) => Parse<Side>(value, field, errors);
 
-    public static Side? ParseSide(string? value, string field, Dictionary<string, string[]> errors) => Parse(Sides, value, field, errors);
+    public static OrderType? ParseOrderType(string? value, string field, Dictionary<string, string[]> errors) => Parse<OrderType>(value, field, errors);
 
-    public static OrderType? ParseOrderType(string? value, string field, Dictionary<string, string[]> errors) => Parse(OrderTypes, value, field, errors);
+    public static OrderStatus? ParseOrderStatus(string? value, string field, Dictionary<string, string[]> errors) => Parse<OrderStatus>(value, field, errors);
 
-    public static OrderStatus? ParseOrderStatus(string? value, string field, Dictionary<string, string[]> errors) => Parse(OrderStatuses, value, field, errors);
+    public static KillSwitchState? ParseKillSwitchState(string? value, string field, Dictionary<string, string[]> errors) => Parse<KillSwitchState>(value, field, errors);
 
-    public static KillSwitchState? ParseKillSwitchState(string? value, string field, Dictionary<string, string[]> errors) => Parse(KillSwitchStates, value, field, errors);
-
-    public static AlertSeverity? ParseSeverity(string? value, string field, Dictionary<string, string[]> errors) => Parse(Severities, value, field, errors);
+    public static AlertSeverity? ParseSeverity(string? value, string field, Dictionary<string, string[]> errors) => Parse<AlertSeverity>(value, field, errors);
 
     /// <summary>An optional ISO 8601 time from the query string (must carry an offset or 'Z').</summary>
     public static DateTimeOffset? Time(string? value, string field, Dictionary<string, string[]> errors)
@@ -59,15 +37,16 @@ public static class Wire
 
     public static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
-    private static T? Parse<T>(Dictionary<string, T> names, string? value, string field, Dictionary<string, string[]> errors) where T : struct
+    private static T? Parse<T>(string? value, string field, Dictionary<string, string[]> errors) where T : struct, Enum
     {
+        var allowed = string.Join(", ", WireNames.Names<T>());
         if (value is null)
         {
-            Add(errors, field, $"Required: one of {string.Join(", ", names.Keys)}.");
+            Add(errors, field, $"Required: one of {allowed}.");
             return null;
         }
-        if (names.TryGetValue(value, out var parsed)) return parsed;
-        Add(errors, field, $"'{Shorten(value)}' is not one of {string.Join(", ", names.Keys)}.");
+        if (WireNames.TryParse<T>(value, out var parsed)) return parsed;
+        Add(errors, field, $"'{Shorten(value)}' is not one of {allowed}.");
         return null;
     }
 }

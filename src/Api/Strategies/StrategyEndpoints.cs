@@ -71,7 +71,7 @@ public static class StrategyEndpoints
     }
 
     private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Strategy not found", detail: $"No strategy has id '{Shorten(id)}'.");
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Strategy not found", detail: $"No strategy has id '{Wire.Shorten(id)}'.");
 
     /// <summary>Grain outcomes other than success, as problem details.</summary>
     private static ProblemHttpResult Failure(StrategyOutcome outcome) => outcome.Kind switch
@@ -85,5 +85,4 @@ public static class StrategyEndpoints
         _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: outcome.Detail),
     };
 
-    private static string Shorten(string id) => id.Length <= 64 ? id : id[..64] + "…";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Strategies;
 
 namespace TradingPlatform.Api.Strategies;
@@ -32,10 +33,10 @@ public static class StrategyRequestMapping
     public static StrategySpec? ToSpec(this CreateStrategyRequest request, Dictionary<string, string[]> errors)
     {
         var kind = ParseKind(request.Kind, errors);
-        if (request.Id is null) Add(errors, "id", "Required.");
-        if (request.Name is null) Add(errors, "name", "Required.");
-        if (request.Symbols is null) Add(errors, "symbols", "Required.");
-        if (request.Parameters is null) Add(errors, "parameters", "Required (an object; {} for kind 'manual').");
+        if (request.Id is null) Wire.Add(errors, "id", "Required.");
+        if (request.Name is null) Wire.Add(errors, "name", "Required.");
+        if (request.Symbols is null) Wire.Add(errors, "symbols", "Required.");
+        if (request.Parameters is null) Wire.Add(errors, "parameters", "Required (an object; {} for kind 'manual').");
         var parameters = ToParameters(request.Parameters, errors);
         var risk = ToRisk(request.Risk, errors);
         var symbols = (request.Symbols ?? []).Select(s => s is null ? "" : StrategyRules.NormalizeSymbol(s)).ToImmutableArray();
@@ -63,11 +64,11 @@ public static class StrategyRequestMapping
                 "stopped" => StrategyStatus.Stopped,
                 _ => null,
             };
-            if (status is null) Add(errors, "status", "Must be 'running' or 'stopped' (a halted strategy is released through /v1/controls/kill-switch).");
+            if (status is null) Wire.Add(errors, "status", "Must be 'running' or 'stopped' (a halted strategy is released through /v1/controls/kill-switch).");
         }
         var parameters = request.Parameters is null ? null : ToParameters(request.Parameters, errors);
         var risk = request.Risk is null ? null : ToRisk(request.Risk, errors);
-        if (request.Name is not null && string.IsNullOrWhiteSpace(request.Name)) Add(errors, "name", "Must not be blank.");
+        if (request.Name is not null && string.IsNullOrWhiteSpace(request.Name)) Wire.Add(errors, "name", "Must not be blank.");
         return errors.Count == 0 ? new StrategyPatch(request.Name?.Trim(), parameters, risk, status) : null;
     }
 
@@ -75,11 +76,11 @@ public static class StrategyRequestMapping
     {
         if (kind is null)
         {
-            Add(errors, "kind", $"Required: one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
+            Wire.Add(errors, "kind", $"Required: one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
             return null;
         }
         if (StrategyRules.Kinds.TryGetValue(kind, out var value)) return value;
-        Add(errors, "kind", $"Unknown kind '{Truncate(kind)}': expected one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
+        Wire.Add(errors, "kind", $"Unknown kind '{Wire.Shorten(kind)}': expected one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
         return null;
     }
 
@@ -89,7 +90,7 @@ public static class StrategyRequestMapping
         foreach (var (name, value) in parameters ?? [])
         {
             if (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number)) result[name] = number;
-            else Add(errors, $"parameters.{Truncate(name)}", "Must be a number.");
+            else Wire.Add(errors, $"parameters.{Wire.Shorten(name)}", "Must be a number.");
         }
         return result.ToImmutable();
     }
@@ -98,20 +99,16 @@ public static class StrategyRequestMapping
     {
         if (risk is null)
         {
-            Add(errors, "risk", "Required: {maxOrderQuantity, maxPositionQuantity, maxNotional, maxDailyLoss}.");
+            Wire.Add(errors, "risk", "Required: {maxOrderQuantity, maxPositionQuantity, maxNotional, maxDailyLoss}.");
             return null;
         }
-        if (risk.MaxOrderQuantity is null) Add(errors, "risk.maxOrderQuantity", "Required.");
-        if (risk.MaxPositionQuantity is null) Add(errors, "risk.maxPositionQuantity", "Required.");
-        if (risk.MaxNotional is null) Add(errors, "risk.maxNotional", "Required.");
-        if (risk.MaxDailyLoss is null) Add(errors, "risk.maxDailyLoss", "Required.");
+        if (risk.MaxOrderQuantity is null) Wire.Add(errors, "risk.maxOrderQuantity", "Required.");
+        if (risk.MaxPositionQuantity is null) Wire.Add(errors, "risk.maxPositionQuantity", "Required.");
+        if (risk.MaxNotional is null) Wire.Add(errors, "risk.maxNotional", "Required.");
+        if (risk.MaxDailyLoss is null) Wire.Add(errors, "risk.maxDailyLoss", "Required.");
         return new StrategyRisk(risk.MaxOrderQuantity ?? 0, risk.MaxPositionQuantity ?? 0, risk.MaxNotional ?? 0, risk.MaxDailyLoss ?? 0);
     }
 
     private static string Root(string field) => field.Split('.', '[')[0];
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
-
-    private static void Add(Dictionary<string, string[]> errors, string field, string message) =>
-        errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
 }

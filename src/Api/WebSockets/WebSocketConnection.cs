@@ -1,3 +1,4 @@
+using TradingPlatform.Api.Infrastructure;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
@@ -278,7 +279,7 @@ public sealed partial class WebSocketConnection : IDisposable
                 Error(ErrorCodes.BadRequest, "Each message needs an \"op\": subscribe, unsubscribe or ping.");
                 break;
             default:
-                Error(ErrorCodes.UnknownOp, $"Unknown op '{Truncate(parsed.Op)}'; use subscribe, unsubscribe or ping.");
+                Error(ErrorCodes.UnknownOp, $"Unknown op '{Wire.Shorten(parsed.Op)}'; use subscribe, unsubscribe or ping.");
                 break;
         }
     }
@@ -293,7 +294,7 @@ public sealed partial class WebSocketConnection : IDisposable
         var accepted = new List<string>();
         foreach (var topic in topics.Distinct(StringComparer.Ordinal))
         {
-            if (!TopicNames.IsValid(topic)) Error(ErrorCodes.UnknownTopic, $"Unknown topic '{Truncate(topic)}'.");
+            if (!TopicNames.IsValid(topic)) Error(ErrorCodes.UnknownTopic, $"Unknown topic '{Wire.Shorten(topic)}'.");
             else if (!_access.Allows(Identity.Role, topic)) Error(ErrorCodes.Forbidden, $"Topic '{topic}' needs role {_access.Required(topic).ToString().ToLowerInvariant()}.");
             else if (since is not null && since.TryGetValue(topic, out var s) && s < 0) Error(ErrorCodes.BadRequest, $"since.{topic} must be 0 or more.");
             else accepted.Add(topic);
@@ -458,7 +459,7 @@ public sealed partial class WebSocketConnection : IDisposable
         Interlocked.Exchange(ref _lastSendTicks, Environment.TickCount64);
     }
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
 
     private sealed record ClientMessage(string? Op, string[]? Topics, Dictionary<string, long>? Since);
 

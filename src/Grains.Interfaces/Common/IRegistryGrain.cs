@@ -24,4 +24,16 @@ public static class Registries
     public const string Positions = "positions";
 
     public static IRegistryGrain Registry(this IGrainFactory grains, string kind) => grains.GetGrain<IRegistryGrain>(kind);
+
+    /// <summary>Every id of the registry, in creation order (pages of <see cref="PageRequest.MaxPerPage"/>).</summary>
+    public static async Task<IReadOnlyList<string>> ListAll(this IRegistryGrain registry)
+    {
+        var ids = new List<string>();
+        for (var page = 1; ; page++)
+        {
+            var batch = await registry.List(new PageRequest(page, PageRequest.MaxPerPage));
+            ids.AddRange(batch.Items);
+            if (batch.Items.Count < PageRequest.MaxPerPage) return ids;
+        }
+    }
 }

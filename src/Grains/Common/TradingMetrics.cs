@@ -36,7 +36,7 @@ public static class TradingMetrics
     }
 
     public static void FillJournaled(Positions.FillSource source, int count = 1) =>
-        FillsJournaled.WithLabels(source == Positions.FillSource.Paper ? "paper" : "external").Inc(count);
+        FillsJournaled.WithLabels(WireNames.Of(source)).Inc(count);
 
     public static void DuplicateFill() => DuplicateFills.Inc();
 

@@ -144,13 +144,8 @@ public sealed partial class PortfolioGrain(
 
     private async Task<IReadOnlyList<T>> LoadAll<T>(string registry, Func<string, Task<T>> load)
     {
-        var results = new List<T>();
-        for (var page = 1; ; page++)
-        {
-            var ids = await GrainFactory.Registry(registry).List(new PageRequest(page, PageRequest.MaxPerPage));
-            results.AddRange(await Task.WhenAll(ids.Items.Select(load)));
-            if (ids.Items.Count < PageRequest.MaxPerPage) return results;
-        }
+        var ids = await GrainFactory.Registry(registry).ListAll();
+        return await Task.WhenAll(ids.Select(load));
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Portfolio auto-trip: {Reason}; halting everything")]

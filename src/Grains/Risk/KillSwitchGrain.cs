@@ -138,14 +138,7 @@ public sealed partial class KillSwitchGrain(
 
     private async Task<IReadOnlyCollection<string>> AllStrategies()
     {
-        var registry = GrainFactory.Registry(Registries.Strategies);
-        var ids = new List<string>();
-        for (var page = 1; ; page++)
-        {
-            var batch = await registry.List(new PageRequest(page, PageRequest.MaxPerPage));
-            ids.AddRange(batch.Items);
-            if (batch.Items.Count < PageRequest.MaxPerPage) break;
-        }
+        var ids = new List<string>(await GrainFactory.Registry(Registries.Strategies).ListAll());
         var known = ids.ToHashSet(StringComparer.Ordinal);
         ids.AddRange(_attached.Keys.Where(a => !known.Contains(a)));
         return ids;

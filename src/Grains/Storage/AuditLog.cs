@@ -37,50 +37,15 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource, TimeProvider? 
     {
         ArgumentNullException.ThrowIfNull(query);
         AuditLogRules.Validate(page);
-        var where = new StringBuilder();
-        var values = new List<string>(2);
-        if (query.Actor is not null)
-        {
-            values.Add(query.Actor);
-            where.Append(" WHERE actor = $").Append(values.Count);
-        }
-        if (query.Action is not null)
-        {
-            values.Add(query.Action);
-            where.Append(values.Count == 1 ? " WHERE" : " AND").Append(" action = $").Append(values.Count);
-        }
-
-        await using var batch = dataSource.CreateBatch();
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM audit_log{where}");
-        var items = new NpgsqlBatchCommand($"""
-            SELECT id, actor, action, target, before::text, after::text, at
-            FROM audit_log{where}
-            ORDER BY id DESC
-            LIMIT ${values.Count + 1} OFFSET ${values.Count + 2}
-            """);
-        foreach (var value in values)
-        {
-            count.Parameters.Add(Text(value));
-            items.Parameters.Add(Text(value));
-        }
-        items.Parameters.Add(new NpgsqlParameter { Value = page.PerPage, NpgsqlDbType = NpgsqlDbType.Integer });
-        items.Parameters.Add(new NpgsqlParameter { Value = page.Skip, NpgsqlDbType = NpgsqlDbType.Bigint });
-        batch.BatchCommands.Add(count);
-        batch.BatchCommands.Add(items);
-
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(cancellationToken);
-        var records = new List<AuditRecord>(page.PerPage);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            records.Add(new AuditRecord(
+        var filter = new SqlFilter();
+        filter.Equal("actor", query.Actor);
+        filter.Equal("action", query.Action);
+        return await SqlPages.Read(dataSource, "audit_log", "id, actor, action, target, before::text, after::text, at", "id", filter, page,
+            reader => new AuditRecord(
                 reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.GetFieldValue<DateTimeOffset>(6)));
-        }
-        return new Page<AuditRecord>(records, page.Page, page.PerPage, total);
+                reader.GetFieldValue<DateTimeOffset>(6)),
+            cancellationToken);
     }
 
     private static NpgsqlParameter Text(string value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Text };

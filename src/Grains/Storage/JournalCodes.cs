@@ -1,103 +1,34 @@
+using TradingPlatform.Common;
 using TradingPlatform.Orders;
 using TradingPlatform.Positions;
 
 namespace TradingPlatform.Storage;
 
 /// <summary>
-/// How the journals store enums (lowercase snake_case text, spelled out here so that renaming a C#
-/// member cannot change stored data) and times (UTC, microsecond precision: what timestamptz keeps).
+/// How the journals store enums (their <see cref="WireNames"/>, so renaming a C# member cannot change
+/// stored data) and times (UTC, microsecond precision: what timestamptz keeps).
 /// </summary>
 public static class JournalCodes
 {
-    public static string ToCode(Side side) => side switch
-    {
-        Side.Buy => "buy",
-        Side.Sell => "sell",
-        _ => throw Unknown(side),
-    };
+    public static string ToCode(Side side) => WireNames.Of(side);
 
-    public static Side ParseSide(string code) => code switch
-    {
-        "buy" => Side.Buy,
-        "sell" => Side.Sell,
-        _ => throw UnknownCode<Side>(code),
-    };
+    public static Side ParseSide(string code) => Parse<Side>(code);
 
-    public static string ToCode(OrderType type) => type switch
-    {
-        OrderType.Market => "market",
-        OrderType.Limit => "limit",
-        _ => throw Unknown(type),
-    };
+    public static string ToCode(OrderType type) => WireNames.Of(type);
 
-    public static OrderType ParseOrderType(string code) => code switch
-    {
-        "market" => OrderType.Market,
-        "limit" => OrderType.Limit,
-        _ => throw UnknownCode<OrderType>(code),
-    };
+    public static OrderType ParseOrderType(string code) => Parse<OrderType>(code);
 
-    public static string ToCode(OrderStatus status) => status switch
-    {
-        OrderStatus.Open => "open",
-        OrderStatus.PartiallyFilled => "partially_filled",
-        OrderStatus.Filled => "filled",
-        OrderStatus.Cancelled => "cancelled",
-        OrderStatus.Rejected => "rejected",
-        _ => throw Unknown(status),
-    };
+    public static string ToCode(OrderStatus status) => WireNames.Of(status);
 
-    public static OrderStatus ParseOrderStatus(string code) => code switch
-    {
-        "open" => OrderStatus.Open,
-        "partially_filled" => OrderStatus.PartiallyFilled,
-        "filled" => OrderStatus.Filled,
-        "cancelled" => OrderStatus.Cancelled,
-        "rejected" => OrderStatus.Rejected,
-        _ => throw UnknownCode<OrderStatus>(code),
-    };
+    public static OrderStatus ParseOrderStatus(string code) => Parse<OrderStatus>(code);
 
-    public static string ToCode(RejectReason reason) => reason switch
-    {
-        RejectReason.KillSwitchGlobal => "kill_switch_global",
-        RejectReason.KillSwitchStrategy => "kill_switch_strategy",
-        RejectReason.StrategyHalted => "strategy_halted",
-        RejectReason.MaxOrderQuantity => "max_order_quantity",
-        RejectReason.MaxPosition => "max_position",
-        RejectReason.MaxNotional => "max_notional",
-        RejectReason.PriceCollar => "price_collar",
-        RejectReason.OrderRate => "order_rate",
-        RejectReason.NoMarketPrice => "no_market_price",
-        _ => throw Unknown(reason),
-    };
+    public static string ToCode(RejectReason reason) => WireNames.Of(reason);
 
-    public static RejectReason ParseRejectReason(string code) => code switch
-    {
-        "kill_switch_global" => RejectReason.KillSwitchGlobal,
-        "kill_switch_strategy" => RejectReason.KillSwitchStrategy,
-        "strategy_halted" => RejectReason.StrategyHalted,
-        "max_order_quantity" => RejectReason.MaxOrderQuantity,
-        "max_position" => RejectReason.MaxPosition,
-        "max_notional" => RejectReason.MaxNotional,
-        "price_collar" => RejectReason.PriceCollar,
-        "order_rate" => RejectReason.OrderRate,
-        "no_market_price" => RejectReason.NoMarketPrice,
-        _ => throw UnknownCode<RejectReason>(code),
-    };
+    public static RejectReason ParseRejectReason(string code) => Parse<RejectReason>(code);
 
-    public static string ToCode(FillSource source) => source switch
-    {
-        FillSource.Paper => "paper",
-        FillSource.External => "external",
-        _ => throw Unknown(source),
-    };
+    public static string ToCode(FillSource source) => WireNames.Of(source);
 
-    public static FillSource ParseFillSource(string code) => code switch
-    {
-        "paper" => FillSource.Paper,
-        "external" => FillSource.External,
-        _ => throw UnknownCode<FillSource>(code),
-    };
+    public static FillSource ParseFillSource(string code) => Parse<FillSource>(code);
 
     /// <summary>UTC (offset zero), truncated to whole microseconds: exactly what a timestamptz column keeps.</summary>
     public static DateTimeOffset StoredTime(DateTimeOffset time)
@@ -134,9 +65,6 @@ public static class JournalCodes
         }
     }
 
-    private static ArgumentOutOfRangeException Unknown<T>(T value) where T : struct, Enum =>
-        new(nameof(value), value, $"No stored code for {typeof(T).Name}.{value}.");
-
-    private static InvalidOperationException UnknownCode<T>(string code) =>
-        new($"Unknown stored {typeof(T).Name} code '{code}'.");
+    private static T Parse<T>(string code) where T : struct, Enum =>
+        WireNames.TryParse<T>(code, out var value) ? value : throw new InvalidOperationException($"Unknown stored {typeof(T).Name} code '{code}'.");
 }

@@ -609,7 +609,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     public Task<Page<Fill>> QueryFills(FillQuery query, PageRequest page, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var filter = new Filter();
+        var filter = new SqlFilter();
         filter.Equal("strategy_id", query.StrategyId);
         filter.Equal("symbol", query.Symbol);
         // Stored times are whole microseconds (what Npgsql sends too, truncated): rounding the bounds
@@ -622,38 +622,16 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     public Task<Page<OrderSnapshot>> QueryOrders(OrderQuery query, PageRequest page, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var filter = new Filter();
+        var filter = new SqlFilter();
         filter.Equal("strategy_id", query.StrategyId);
         filter.Equal("symbol", query.Symbol);
         if (query.Status is { } status) filter.Equal("status", JournalCodes.ToCode(status));
         return ReadPage("trading_orders", OrderColumns, "order_seq", filter, page, ReadOrder, cancellationToken);
     }
 
-    private async Task<Page<T>> ReadPage<T>(string table, string columns, string newestFirstBy, Filter filter, PageRequest page,
-        Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(page.Page, 1, nameof(page));
-        ArgumentOutOfRangeException.ThrowIfLessThan(page.PerPage, 1, nameof(page));
-        var where = filter.Sql;
-        var limitAt = filter.Parameters.Count + 1;
-        await using var batch = _dataSource.CreateBatch();
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM {table}{where}");
-        count.Parameters.AddRange(filter.NewParameters());
-        var items = new NpgsqlBatchCommand($"SELECT {columns} FROM {table}{where} ORDER BY {newestFirstBy} DESC LIMIT ${limitAt} OFFSET ${limitAt + 1}");
-        items.Parameters.AddRange(filter.NewParameters());
-        items.Parameters.Add(new NpgsqlParameter { Value = page.PerPage, NpgsqlDbType = NpgsqlDbType.Integer });
-        items.Parameters.Add(new NpgsqlParameter { Value = page.Skip, NpgsqlDbType = NpgsqlDbType.Bigint });
-        batch.BatchCommands.Add(count);
-        batch.BatchCommands.Add(items);
-
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(cancellationToken);
-        var list = new List<T>(page.PerPage);
-        while (await reader.ReadAsync(cancellationToken)) list.Add(read(reader));
-        return new Page<T>(list, page.Page, page.PerPage, total);
-    }
+    private Task<Page<T>> ReadPage<T>(string table, string columns, string newestFirstBy, SqlFilter filter, PageRequest page,
+        Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken) =>
+        SqlPages.Read(_dataSource, table, columns, newestFirstBy, filter, page, read, cancellationToken);
 
     private async Task<List<T>> ReadList<T>(string sql, NpgsqlParameter[] parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
@@ -710,30 +688,6 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
         new() { Value = value.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     /// <summary>A WHERE clause of AND-ed conditions on positional parameters ($1, $2, ...).</summary>
-    private sealed class Filter
-    {
-        private readonly StringBuilder _sql = new();
-
-        public List<NpgsqlParameter> Parameters { get; } = [];
-
-        public string Sql => _sql.ToString();
-
-        public void Equal(string column, string? value)
-        {
-            if (value is not null) Add($"{column} =", Text(value));
-        }
-
-        /// <summary><paramref name="condition"/> is a column and an operator; the parameter goes on its right.</summary>
-        public void Add(string condition, NpgsqlParameter parameter)
-        {
-            Parameters.Add(parameter);
-            _sql.Append(Parameters.Count == 1 ? " WHERE " : " AND ").Append(condition).Append(" $").Append(Parameters.Count);
-        }
-
-        /// <summary>Copies of the parameters (a parameter belongs to one command).</summary>
-        public NpgsqlParameter[] NewParameters() => Parameters.Select(p => p.Clone()).ToArray();
-    }
-
     [LoggerMessage(Level = LogLevel.Information,
         Message = "A journal batch of {Count} unit(s) was refused ({SqlState} on {Constraint}): another writer's rows or one unit's data; writing its units one by one")]
     private static partial void LogBatchWrittenByUnit(ILogger logger, int count, string sqlState, string? constraint);
