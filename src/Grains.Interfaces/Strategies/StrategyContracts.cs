@@ -10,6 +10,7 @@ public enum StrategyKind
     MeanReversion = 1,
     Breakout = 2,
     Manual = 3,
+    BuyAndHold = 4,
 }
 
 [GenerateSerializer, Alias("strategy-status")]

@@ -29,6 +29,7 @@ public static partial class StrategyRules
         ["mean_reversion"] = StrategyKind.MeanReversion,
         ["breakout"] = StrategyKind.Breakout,
         ["manual"] = StrategyKind.Manual,
+        ["buy_and_hold"] = StrategyKind.BuyAndHold,
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 
     public static string WireName(this StrategyKind kind) => Kinds.First(k => k.Value == kind).Key;
@@ -150,6 +151,7 @@ public static partial class StrategyRules
         [StrategyKind.MeanReversion] = [Window("window", 2), PositiveNumber("k", 10m), PositiveNumber("quantity", 1_000_000_000m)],
         [StrategyKind.Breakout] = [Window("lookback", 1), PositiveNumber("quantity", 1_000_000_000m)],
         [StrategyKind.Manual] = [],
+        [StrategyKind.BuyAndHold] = [PositiveNumber("quantity", 1_000_000_000m)],
     };
 
     private sealed class ErrorBag

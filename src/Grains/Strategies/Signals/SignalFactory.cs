@@ -10,7 +10,7 @@ public static class SignalFactory
 {
     /// <summary>
     /// The signal for <paramref name="kind"/>: <c>sma_cross</c> {fast, slow, quantity},
-    /// <c>mean_reversion</c> {window, k, quantity}, <c>breakout</c> {lookback, quantity}, <c>manual</c> {}.
+    /// <c>mean_reversion</c> {window, k, quantity}, <c>breakout</c> {lookback, quantity}, <c>buy_and_hold</c> {quantity}, <c>manual</c> {}.
     /// </summary>
     /// <exception cref="ArgumentException">A parameter the kind needs is missing or out of range
     /// (parameters it does not use are ignored; rejecting them is <see cref="StrategyRules"/>' job).</exception>
@@ -24,6 +24,7 @@ public static class SignalFactory
                 Window(parameters, "window", 2), Positive(parameters, "k"), Positive(parameters, "quantity")),
             StrategyKind.Breakout => new BreakoutSignal(Window(parameters, "lookback", 1), Positive(parameters, "quantity")),
             StrategyKind.Manual => ManualSignal.Instance,
+            StrategyKind.BuyAndHold => new BuyAndHoldSignal(Positive(parameters, "quantity")),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown strategy kind."),
         };
     }
