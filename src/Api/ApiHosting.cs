@@ -4,6 +4,8 @@ using System.Text.Json.Serialization;
 using Prometheus;
 using Serilog;
 using Scalar.AspNetCore;
+using TradingPlatform.Api.Backtesting;
+using TradingPlatform.Api.Candles;
 using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Api.Market;
@@ -14,6 +16,8 @@ using TradingPlatform.Api.Positions;
 using TradingPlatform.Api.Risk;
 using TradingPlatform.Api.Strategies;
 using TradingPlatform.Api.WebSockets;
+using TradingPlatform.Backtesting;
+using TradingPlatform.Candles;
 using TradingPlatform.Hosting;
 
 namespace TradingPlatform.Api;
@@ -33,7 +37,9 @@ public static class ApiHosting
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddTradingProblemDetails();
         builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddCandleStore(builder.Configuration).AddCandleApi(builder.Configuration); // after AddTradingServiceDefaults (database)
         builder.Services.AddTradingWebSockets();
+        builder.Services.AddBacktestStore(builder.Configuration);
         builder.Services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer((document, _, _) =>
@@ -94,6 +100,8 @@ public static class ApiHosting
         v1.MapControlEndpoints();
         v1.MapAlertEndpoints();
         v1.MapSystemEndpoints();
+        v1.MapRunEndpoints();
+        v1.MapCandleEndpoints();
         v1.MapWebSocketEndpoint();
         return app;
     }

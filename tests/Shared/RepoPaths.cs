@@ -9,6 +9,9 @@ public static class RepoPaths
     public static string Configuration { get; } =
         new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
 
+    /// <summary>A file of the real market data the tests share (tests/TradingPlatform.Tests/Data, LEAN sample data).</summary>
+    public static string TestData(string file) => Path.Combine(Root, "tests", "TradingPlatform.Tests", "Data", file);
+
     public static string HostDll(string project, string assembly) =>
         Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly + ".dll");
 

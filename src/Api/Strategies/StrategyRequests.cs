@@ -72,25 +72,25 @@ public static class StrategyRequestMapping
         return errors.Count == 0 ? new StrategyPatch(request.Name?.Trim(), parameters, risk, status) : null;
     }
 
-    private static StrategyKind? ParseKind(string? kind, Dictionary<string, string[]> errors)
+    internal static StrategyKind? ParseKind(string? kind, Dictionary<string, string[]> errors, string field = "kind")
     {
         if (kind is null)
         {
-            Wire.Add(errors, "kind", $"Required: one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
+            Wire.Add(errors, field, $"Required: one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
             return null;
         }
         if (StrategyRules.Kinds.TryGetValue(kind, out var value)) return value;
-        Wire.Add(errors, "kind", $"Unknown kind '{Wire.Shorten(kind)}': expected one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
+        Wire.Add(errors, field, $"Unknown kind '{Wire.Shorten(kind)}': expected one of {string.Join(", ", StrategyRules.Kinds.Keys)}.");
         return null;
     }
 
-    private static ImmutableSortedDictionary<string, decimal> ToParameters(Dictionary<string, JsonElement>? parameters, Dictionary<string, string[]> errors)
+    internal static ImmutableSortedDictionary<string, decimal> ToParameters(Dictionary<string, JsonElement>? parameters, Dictionary<string, string[]> errors, string field = "parameters")
     {
         var result = ImmutableSortedDictionary.CreateBuilder<string, decimal>(StringComparer.Ordinal);
         foreach (var (name, value) in parameters ?? [])
         {
             if (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number)) result[name] = number;
-            else Wire.Add(errors, $"parameters.{Wire.Shorten(name)}", "Must be a number.");
+            else Wire.Add(errors, $"{field}.{Wire.Shorten(name)}", "Must be a number.");
         }
         return result.ToImmutable();
     }

@@ -72,6 +72,16 @@ public static class WireNames
         _ => throw Unknown(severity),
     };
 
+    public static string Of(Backtesting.BacktestStatus status) => status switch
+    {
+        Backtesting.BacktestStatus.Queued => "queued",
+        Backtesting.BacktestStatus.Running => "running",
+        Backtesting.BacktestStatus.Completed => "completed",
+        Backtesting.BacktestStatus.Failed => "failed",
+        Backtesting.BacktestStatus.Cancelled => "cancelled",
+        _ => throw Unknown(status),
+    };
+
     /// <summary>The value with this name; false for any other text.</summary>
     public static bool TryParse<T>(string? name, out T value) where T : struct, Enum
     {
@@ -98,6 +108,7 @@ public static class WireNames
             FillSource v => Of(v),
             KillSwitchState v => Of(v),
             AlertSeverity v => Of(v),
+            Backtesting.BacktestStatus v => Of(v),
             _ => throw new NotSupportedException($"{typeof(T).Name} has no wire names."),
         };
     }

@@ -8,26 +8,27 @@ namespace TradingPlatform.Execution;
 /// <see cref="ExecutionOptions.SlippageBps"/>. A limit order that is marketable on arrival fills at that
 /// price capped by its limit; otherwise it rests and fills whole at its limit price when a tick
 /// reaches it (buy: tick &lt;= limit; sell: tick &gt;= limit). Every fill pays
-/// <see cref="ExecutionOptions.FeeBps"/> of its notional.
+/// <see cref="ExecutionOptions.FeeBps"/> of its notional. Prices and fees come from <see cref="FillPricing"/>,
+/// the same code the backtest engine fills with.
 /// </summary>
 public sealed class PaperVenue(IOptionsMonitor<ExecutionOptions> options) : IExecutionVenue
 {
-    private const decimal BpsPerUnit = 10_000m;
-
     public ValueTask<IReadOnlyList<VenueFill>> Submit(OrderSnapshot order, decimal lastPrice, DateTimeOffset nowUtc)
     {
         var settings = options.CurrentValue;
-        var slipped = order.Side == Side.Buy
-            ? lastPrice * (1m + settings.SlippageBps / BpsPerUnit)
-            : lastPrice * (1m - settings.SlippageBps / BpsPerUnit);
         if (order.Type == OrderType.Market)
-            return ValueTask.FromResult<IReadOnlyList<VenueFill>>([Fill(order, order.Quantity, slipped, settings)]);
+        {
+            // The very function the backtest engine fills its market orders with.
+            var (price, fee) = FillPricing.Market(order.Side, order.Quantity, lastPrice, settings.SlippageBps, settings.FeeBps);
+            return ValueTask.FromResult<IReadOnlyList<VenueFill>>([new VenueFill(order.OrderId, order.Quantity, price, fee)]);
+        }
 
+        var slipped = FillPricing.Slipped(order.Side, lastPrice, settings.SlippageBps);
         var limit = order.LimitPrice!.Value;
         var marketable = order.Side == Side.Buy ? lastPrice <= limit : lastPrice >= limit;
         if (!marketable) return ValueTask.FromResult<IReadOnlyList<VenueFill>>([]);
-        var price = order.Side == Side.Buy ? Math.Min(slipped, limit) : Math.Max(slipped, limit);
-        return ValueTask.FromResult<IReadOnlyList<VenueFill>>([Fill(order, order.Quantity, price, settings)]);
+        var capped = order.Side == Side.Buy ? Math.Min(slipped, limit) : Math.Max(slipped, limit);
+        return ValueTask.FromResult<IReadOnlyList<VenueFill>>([Fill(order, order.Quantity, capped, settings)]);
     }
 
     public IReadOnlyList<VenueFill> OnTick(IEnumerable<OrderSnapshot> working, decimal price, DateTimeOffset timeUtc)
@@ -47,8 +48,8 @@ public sealed class PaperVenue(IOptionsMonitor<ExecutionOptions> options) : IExe
 
     private static VenueFill Fill(OrderSnapshot order, decimal quantity, decimal price, ExecutionOptions settings)
     {
-        price = Math.Round(price, 8, MidpointRounding.ToEven);
-        var fee = Math.Round(quantity * price * settings.FeeBps / BpsPerUnit, 8, MidpointRounding.ToEven);
+        price = FillPricing.RoundPrice(price);
+        var fee = FillPricing.Fee(quantity, price, settings.FeeBps);
         return new VenueFill(order.OrderId, quantity, price, fee);
     }
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using TradingPlatform.Backtesting;
+using TradingPlatform.Candles;
 using TradingPlatform.Common;
 using TradingPlatform.Execution;
 using TradingPlatform.Risk;
@@ -21,6 +23,8 @@ public static class TradingServices
         services.AddOptions<Topics.TopicOptions>().Bind(configuration.GetSection(Topics.TopicOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IExecutionVenue, PaperVenue>();
+        services.AddBacktestExecution(configuration);
+        services.AddCandleStore(configuration);
 
         var connectionString = Platform.PostgresConnectionString(configuration);
         if (connectionString is null)

@@ -103,6 +103,14 @@ public static partial class StrategyRules
             errors.Add("risk.maxOrderQuantity", "Cannot exceed risk.maxPositionQuantity.");
     }
 
+    /// <summary>The kind's parameters alone (for backtest requests); keys are <c>{prefix}.parameters.{name}</c>.</summary>
+    public static ImmutableDictionary<string, string[]> ValidateParameters(StrategyKind kind, ImmutableSortedDictionary<string, decimal>? parameters, string prefix)
+    {
+        var errors = new ErrorBag();
+        ValidateParameters(kind, parameters, errors);
+        return errors.ToImmutable().ToImmutableDictionary(e => prefix + "." + e.Key, e => e.Value, StringComparer.Ordinal);
+    }
+
     private static void ValidateParameters(StrategyKind kind, ImmutableSortedDictionary<string, decimal>? parameters, ErrorBag errors)
     {
         parameters ??= ImmutableSortedDictionary<string, decimal>.Empty;

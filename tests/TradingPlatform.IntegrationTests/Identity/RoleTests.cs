@@ -27,6 +27,8 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["GET /v1/system/status"] = "viewer",
         ["POST /v1/market/ticks"] = "trader",
         ["GET /v1/market/{symbol}"] = "viewer",
+        ["GET /v1/candles/"] = "viewer",
+        ["POST /v1/candles/import"] = "admin",
         ["POST /v1/orders/"] = "trader",
         ["GET /v1/orders/"] = "viewer",
         ["GET /v1/orders/{orderId}"] = "viewer",
@@ -42,6 +44,11 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["POST /v1/alerts/{id}/ack"] = "trader",
         ["GET /v1/audit"] = "admin",
         ["* /v1/ws"] = "viewer",
+        ["POST /v1/runs/"] = "trader",
+        ["GET /v1/runs/"] = "viewer",
+        ["GET /v1/runs/{id}"] = "viewer",
+        ["GET /v1/runs/{id}/results"] = "viewer",
+        ["POST /v1/runs/{id}/cancel"] = "trader",
     };
 
     private IEnumerable<(string Key, RouteEndpoint Endpoint)> V1Endpoints() =>

@@ -4,6 +4,12 @@ namespace TradingPlatform.Strategies.Signals;
 /// The arithmetic mean of the last <c>period</c> values: a rolling sum, O(1) per value.
 /// <see cref="Value"/> is null until <c>period</c> values have been added.
 /// </summary>
+/// <remarks>
+/// Adding a value only updates the rolling sum; the division happens when <see cref="Value"/> is read.
+/// Decimal division costs several times an addition, and a caller that only compares averages (as
+/// <see cref="SmaCrossSignal"/> does, through <see cref="Sum"/>) never needs it: backtests feed millions of
+/// prices through here.
+/// </remarks>
 public sealed class SimpleMovingAverage
 {
     private readonly RollingWindow _window;
@@ -19,12 +25,11 @@ public sealed class SimpleMovingAverage
 
     public bool IsReady => _window.IsFull;
 
-    /// <summary>The mean of the last <see cref="Period"/> values, or null while warming up.</summary>
-    public decimal? Value { get; private set; }
+    /// <summary>The mean of the last <see cref="Period"/> values, or null while warming up (computed on each read).</summary>
+    public decimal? Value => _window.IsFull ? _window.Sum / _window.Capacity : null;
 
-    public void Add(decimal value)
-    {
-        _window.Add(value);
-        if (_window.IsFull) Value = _window.Sum / _window.Capacity;
-    }
+    /// <summary>The sum of the values in the window (of all values added so far while warming up).</summary>
+    internal decimal Sum => _window.Sum;
+
+    public void Add(decimal value) => _window.Add(value);
 }

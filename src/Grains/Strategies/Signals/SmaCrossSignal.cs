@@ -14,6 +14,15 @@ namespace TradingPlatform.Strategies.Signals;
 /// Warm-up: no emission before the <c>slow</c>-th price; the earliest possible emission is on the
 /// price after it.
 /// </summary>
+/// <remarks>
+/// The averages are compared without dividing: for positive periods <c>f &lt; s</c>,
+/// <c>sign(sumF / f − sumS / s) = sign(sumF · s − sumS · f)</c>. Multiplying a sum by a whole number is exact
+/// in decimal while the product fits in its 28-29 significant digits (prices with a handful of decimals,
+/// windows up to 10,000), so the comparison is exact, where two quotients rounded to 28 digits could tie
+/// although the averages differ; and a decimal multiplication costs a fraction of a division, which matters
+/// to backtests over millions of bars. On every series we test (the SPY closes included) the emissions are
+/// the same as with divided averages.
+/// </remarks>
 public sealed class SmaCrossSignal : ISignal
 {
     private readonly SimpleMovingAverage _fast;
@@ -39,9 +48,11 @@ public sealed class SmaCrossSignal : ISignal
     {
         _fast.Add(price);
         _slow.Add(price);
-        if (_fast.Value is not { } fast || _slow.Value is not { } slow) return null;
+        if (!_slow.IsReady) return null; // the fast window (shorter) is full by then too
 
-        var side = fast > slow ? 1 : fast < slow ? -1 : _side;
+        var fastScaled = _fast.Sum * _slow.Period; // mean(fast) · fast · slow
+        var slowScaled = _slow.Sum * _fast.Period; // mean(slow) · fast · slow
+        var side = fastScaled > slowScaled ? 1 : fastScaled < slowScaled ? -1 : _side;
         var crossed = _side != 0 && side != _side;
         _side = side;
         if (!crossed) return null;

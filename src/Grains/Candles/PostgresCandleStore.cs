@@ -1,0 +1,383 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace TradingPlatform.Candles;
+
+/// <summary>
+/// Candles in Postgres (table <c>candles</c>, migration 0005). Imports stream the parsed rows with a binary COPY into a
+/// temporary staging table and apply them with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all in one
+/// transaction; backtests read stored bars with a binary <c>COPY (SELECT …) TO STDOUT</c>; coarser timeframes that
+/// are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
+/// </summary>
+/// <remarks>
+/// An import holds one pooled connection and one open transaction for as long as its body takes to arrive. When two
+/// imports upsert the same keys at once, one may fail with a deadlock (503 to an API caller); the body is gone by then,
+/// so the caller sends it again (upserts make that safe).
+/// </remarks>
+public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILogger<PostgresCandleStore> logger) : ICandleStore
+{
+    /// <summary>
+    /// How many source bars one aggregation query sorts at most: aggregated reads go window by window so each sort
+    /// stays in memory (<see cref="AggregationWorkMem"/>) however long the range.
+    /// </summary>
+    private const int MaxSourceRowsPerWindow = 200_000;
+
+    /// <summary><c>work_mem</c> for one aggregation window (SET LOCAL: this transaction only), enough to sort it in memory.</summary>
+    private const string AggregationWorkMem = "64MB";
+
+    private const string Origin = "timestamptz '1970-01-01 00:00:00+00'";
+
+    private const string CreateStagingSql = "CREATE TEMP TABLE candles_import (LIKE candles) ON COMMIT DROP";
+
+    private const string CopyInSql = "COPY candles_import (symbol, timeframe, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY)";
+
+    /// <summary>
+    /// Rows whose stored values are equal are left alone (no new row version, no WAL), so importing the same file
+    /// again is cheap and changes nothing.
+    /// </summary>
+    private const string UpsertSql = """
+        INSERT INTO candles AS c (symbol, timeframe, time, open, high, low, close, volume)
+        SELECT symbol, timeframe, time, open, high, low, close, volume FROM candles_import
+        ON CONFLICT (symbol, timeframe, time) DO UPDATE
+        SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume
+        WHERE (c.open, c.high, c.low, c.close, c.volume)
+              IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
+        """;
+
+    /// <summary>The first candidate timeframe ($2, in order of preference) that has a bar of the symbol: one index probe each.</summary>
+    private const string SourceSql = """
+        SELECT t.tf
+        FROM unnest($2::text[]) WITH ORDINALITY AS t(tf, ord)
+        WHERE EXISTS (SELECT 1 FROM candles c WHERE c.symbol = $1 AND c.timeframe = t.tf)
+        ORDER BY t.ord
+        LIMIT 1
+        """;
+
+    private const string FirstAtOrAfterSql = "SELECT min(time) FROM candles WHERE symbol = $1 AND timeframe = $2 AND time >= $3";
+
+    /// <summary>
+    /// Source bars of [$4, $5) grouped into buckets of $3. The ordered aggregates are what SQL guarantees to see in time
+    /// order (PostgreSQL 16 and later feed them presorted input; 15 sorts each bucket's handful of rows).
+    /// </summary>
+    private const string AggregateSql = $"""
+        SELECT date_bin($3, time, {Origin}) AS bucket,
+               (array_agg(open ORDER BY time))[1], max(high), min(low), (array_agg(close ORDER BY time DESC))[1], sum(volume)
+        FROM candles
+        WHERE symbol = $1 AND timeframe = $2 AND time >= $4 AND time < $5
+        GROUP BY bucket
+        ORDER BY bucket
+        """;
+
+    public async Task<CandleImportResult> Import(Stream csv, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var parser = new CandleCsvParser();
+        var written = await Write(parser.ReadAsync(csv, cancellationToken), () => parser.Unreadable, cancellationToken);
+        LogImported(logger, written, parser.Rejected, clock.ElapsedMilliseconds);
+        return parser.Result(written);
+    }
+
+    public Task<int> Upsert(string symbol, Timeframe timeframe, IEnumerable<Candle> candles, CancellationToken cancellationToken = default)
+    {
+        var rows = CandleRules.Rows(symbol, timeframe, candles);
+        return rows.Count == 0 ? Task.FromResult(0) : Write(One(rows), () => null, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        symbol = CandleRules.NormalizeSymbol(symbol);
+        if (!CandleRules.IsValidSymbol(symbol)) return [];
+        var from = fromUtc is { } f ? Utc(f) : (DateTime?)null;
+        var to = toUtc is { } t ? Utc(t) : (DateTime?)null;
+        if (from >= to) return [];
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One round trip for the usual case (the timeframe is stored): which source, and the stored bars.
+        var storedSql = "SELECT time, open, high, low, close, volume FROM candles WHERE symbol = $1 AND timeframe = $2"
+            + (from is null ? "" : " AND time >= $3") + (to is null ? "" : from is null ? " AND time < $3" : " AND time < $4")
+            + $" ORDER BY time LIMIT {limit.ToString(CultureInfo.InvariantCulture)}";
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(SourceCommand(symbol, timeframe));
+        var stored = new NpgsqlBatchCommand(storedSql);
+        stored.Parameters.Add(Text(symbol));
+        stored.Parameters.Add(Text(timeframe.WireName()));
+        if (from is { } lower) stored.Parameters.Add(Time(lower));
+        if (to is { } upper) stored.Parameters.Add(Time(upper));
+        batch.BatchCommands.Add(stored);
+
+        Timeframe? source;
+        var bars = new List<Candle>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            source = await ReadSource(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            if (source == timeframe)
+                while (await reader.ReadAsync(cancellationToken)) bars.Add(ReadCandle(reader));
+        }
+        if (source is not { } aggregateFrom || aggregateFrom == timeframe) return bars;
+
+        await foreach (var window in Aggregated(connection, symbol, timeframe, aggregateFrom, from, to, limit, cancellationToken))
+        {
+            bars.AddRange(window);
+            if (bars.Count >= limit) break;
+        }
+        return bars.Count > limit ? bars.GetRange(0, limit) : bars;
+    }
+
+    public async IAsyncEnumerable<Candle[]> ReadBatches(string symbol, Timeframe timeframe, DateTime fromUtc, DateTime toUtc, int batchSize,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        symbol = CandleRules.NormalizeSymbol(symbol);
+        var (from, to) = (Utc(fromUtc), Utc(toUtc));
+        if (!CandleRules.IsValidSymbol(symbol) || from >= to) yield break;
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        Timeframe? found;
+        await using (var probe = SourceCommand(symbol, timeframe, connection)) found = await ReadSource(probe, cancellationToken);
+        if (found is not { } source) yield break;
+
+        if (source != timeframe)
+        {
+            await foreach (var window in Aggregated(connection, symbol, timeframe, source, from, to, int.MaxValue, cancellationToken))
+                foreach (var chunk in window.Chunk(batchSize)) yield return chunk;
+            yield break;
+        }
+
+        // COPY takes no parameters: the values are literals. The symbol passed IsValidSymbol (A-Z, 0-9, '.', '_', '-'),
+        // the timeframe is one of our wire names and the times are formatted here; quoting is belt and braces.
+        var copy = $"""
+            COPY (SELECT time, open, high, low, close, volume FROM candles
+                  WHERE symbol = {Literal(symbol)} AND timeframe = {Literal(timeframe.WireName())}
+                    AND time >= {TimeLiteral(from)} AND time < {TimeLiteral(to)}
+                  ORDER BY time) TO STDOUT (FORMAT BINARY)
+            """;
+        await using var exporter = await connection.BeginBinaryExportAsync(copy, cancellationToken);
+        var buffer = new Candle[batchSize];
+        var count = 0;
+        while (await exporter.StartRowAsync(cancellationToken) != -1)
+        {
+            buffer[count++] = new Candle(
+                await exporter.ReadAsync<DateTime>(NpgsqlDbType.TimestampTz, cancellationToken),
+                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
+                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
+                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
+                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
+                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken));
+            if (count == batchSize)
+            {
+                yield return buffer;
+                buffer = new Candle[batchSize];
+                count = 0;
+            }
+        }
+        if (count > 0) yield return buffer[..count];
+    }
+
+    public async Task<Timeframe?> Source(string symbol, Timeframe timeframe, CancellationToken cancellationToken = default)
+    {
+        symbol = CandleRules.NormalizeSymbol(symbol);
+        if (!CandleRules.IsValidSymbol(symbol)) return null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = SourceCommand(symbol, timeframe, connection);
+        return await ReadSource(command, cancellationToken);
+    }
+
+    public async Task<CandleCoverage?> Describe(string symbol, Timeframe timeframe, CancellationToken cancellationToken = default)
+    {
+        symbol = CandleRules.NormalizeSymbol(symbol);
+        if (!CandleRules.IsValidSymbol(symbol)) return null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        Timeframe? found;
+        await using (var probe = SourceCommand(symbol, timeframe, connection)) found = await ReadSource(probe, cancellationToken);
+        if (found is not { } source) return null;
+
+        var count = source == timeframe ? "count(*)" : $"count(DISTINCT date_bin($3, time, {Origin}))";
+        await using var command = new NpgsqlCommand($"SELECT min(time), max(time), {count} FROM candles WHERE symbol = $1 AND timeframe = $2", connection);
+        command.Parameters.Add(Text(symbol));
+        command.Parameters.Add(Text(source.WireName()));
+        if (source != timeframe) command.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = timeframe.Length() });
+        command.CommandTimeout = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0)) return null;
+        return new CandleCoverage(symbol, timeframe, source,
+            timeframe.Floor(reader.GetFieldValue<DateTime>(0)), timeframe.Floor(reader.GetFieldValue<DateTime>(1)), reader.GetInt64(2));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Writing
+    // ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stages every row with a binary COPY while <paramref name="batches"/> produces them (a parser reading a request
+    /// body), then upserts them in the same transaction. <paramref name="unreadable"/> is asked after the last row:
+    /// a reason makes it throw <see cref="CandleFileException"/> and roll back. Any failure, also of the body being read,
+    /// rolls back: nothing is half-applied.
+    /// </summary>
+    private async Task<int> Write(IAsyncEnumerable<List<CandleRow>> batches, Func<string?> unreadable, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand(CreateStagingSql, connection, transaction))
+            await create.ExecuteNonQueryAsync(cancellationToken);
+
+        ulong staged;
+        var phase = System.Diagnostics.Stopwatch.StartNew();
+        await using (var importer = await connection.BeginBinaryImportAsync(CopyInSql, cancellationToken))
+        {
+            await foreach (var batch in batches.WithCancellation(cancellationToken))
+            {
+                foreach (var row in batch)
+                {
+                    var candle = row.Candle;
+                    await importer.StartRowAsync(cancellationToken);
+                    await importer.WriteAsync(row.Symbol, NpgsqlDbType.Text, cancellationToken);
+                    await importer.WriteAsync(row.Timeframe.WireName(), NpgsqlDbType.Text, cancellationToken);
+                    await importer.WriteAsync(candle.TimeUtc, NpgsqlDbType.TimestampTz, cancellationToken);
+                    await importer.WriteAsync(candle.Open, NpgsqlDbType.Numeric, cancellationToken);
+                    await importer.WriteAsync(candle.High, NpgsqlDbType.Numeric, cancellationToken);
+                    await importer.WriteAsync(candle.Low, NpgsqlDbType.Numeric, cancellationToken);
+                    await importer.WriteAsync(candle.Close, NpgsqlDbType.Numeric, cancellationToken);
+                    await importer.WriteAsync(candle.Volume, NpgsqlDbType.Numeric, cancellationToken);
+                }
+            }
+            staged = await importer.CompleteAsync(cancellationToken);
+        }
+        if (unreadable() is { } why) throw new CandleFileException(why);
+        Console.Error.WriteLine($"PHASE copy {phase.ElapsedMilliseconds} ms"); phase.Restart();
+        if (staged > 0)
+        {
+            await using var upsert = new NpgsqlCommand(UpsertSql, connection, transaction) { CommandTimeout = 0 };
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        Console.Error.WriteLine($"PHASE upsert {phase.ElapsedMilliseconds} ms"); phase.Restart();
+        await transaction.CommitAsync(cancellationToken);
+        Console.Error.WriteLine($"PHASE commit {phase.ElapsedMilliseconds} ms");
+        return checked((int)staged);
+    }
+
+    private static async IAsyncEnumerable<List<CandleRow>> One(List<CandleRow> rows)
+    {
+        await Task.CompletedTask;
+        yield return rows;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reading
+    // ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Bars of <paramref name="timeframe"/> built from <paramref name="source"/> bars, window after window in time
+    /// order, until <paramref name="limit"/> bars or the end of the range. A window spans as many buckets as are still
+    /// wanted (at most <see cref="MaxSourceRowsPerWindow"/> source bars' worth); after a window one index probe finds
+    /// the next stored bar, so gaps (nights, weekends, missing years) cost nothing.
+    /// </summary>
+    private static async IAsyncEnumerable<List<Candle>> Aggregated(NpgsqlConnection connection, string symbol, Timeframe timeframe, Timeframe source,
+        DateTime? fromUtc, DateTime? toUtc, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // A bucket is in [from, to) when its start is; it takes all of its source bars, so the source range is
+        // [first bucket start at or after from, first bucket start at or after to).
+        var upper = toUtc is { } to ? timeframe.Ceiling(to) : DateTime.MaxValue;
+        var next = await FirstAtOrAfter(connection, symbol, source, fromUtc is { } from ? timeframe.Ceiling(from) : DateTime.MinValue, cancellationToken);
+        var length = timeframe.Length();
+        var bucketsPerWindow = Math.Max(1, MaxSourceRowsPerWindow / (int)(length.Ticks / source.Length().Ticks));
+        var produced = 0;
+        while (next is { } first && produced < limit)
+        {
+            var lower = timeframe.Floor(first);
+            if (lower >= upper) yield break;
+            var buckets = Math.Min(limit - produced, bucketsPerWindow);
+            var end = upper.Ticks - lower.Ticks <= buckets * length.Ticks ? upper : lower.AddTicks(buckets * length.Ticks);
+
+            var window = await AggregateWindow(connection, symbol, timeframe, source, lower, end, cancellationToken);
+            produced += window.Count;
+            if (window.Count > 0) yield return window;
+            if (end >= upper) yield break;
+            next = await FirstAtOrAfter(connection, symbol, source, end, cancellationToken);
+        }
+    }
+
+    private static async Task<List<Candle>> AggregateWindow(NpgsqlConnection connection, string symbol, Timeframe timeframe, Timeframe source,
+        DateTime lower, DateTime upper, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var setting = new NpgsqlBatchCommand("SELECT set_config('work_mem', $1, true)");
+        setting.Parameters.Add(Text(AggregationWorkMem));
+        batch.BatchCommands.Add(setting);
+        var aggregate = new NpgsqlBatchCommand(AggregateSql);
+        aggregate.Parameters.Add(Text(symbol));
+        aggregate.Parameters.Add(Text(source.WireName()));
+        aggregate.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = timeframe.Length() });
+        aggregate.Parameters.Add(Time(lower));
+        aggregate.Parameters.Add(Time(upper));
+        batch.BatchCommands.Add(aggregate);
+
+        var bars = new List<Candle>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) bars.Add(ReadCandle(reader));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return bars;
+    }
+
+    private static async Task<DateTime?> FirstAtOrAfter(NpgsqlConnection connection, string symbol, Timeframe source, DateTime fromUtc, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(FirstAtOrAfterSql, connection);
+        command.Parameters.Add(Text(symbol));
+        command.Parameters.Add(Text(source.WireName()));
+        command.Parameters.Add(Time(fromUtc));
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DateTime time ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : null;
+    }
+
+    private static NpgsqlBatchCommand SourceCommand(string symbol, Timeframe timeframe)
+    {
+        var command = new NpgsqlBatchCommand(SourceSql);
+        command.Parameters.Add(Text(symbol));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. timeframe.Sources().Select(t => t.WireName())] });
+        return command;
+    }
+
+    private static NpgsqlCommand SourceCommand(string symbol, Timeframe timeframe, NpgsqlConnection connection)
+    {
+        var command = new NpgsqlCommand(SourceSql, connection);
+        command.Parameters.Add(Text(symbol));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. timeframe.Sources().Select(t => t.WireName())] });
+        return command;
+    }
+
+    private static async Task<Timeframe?> ReadSource(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadSource(reader, cancellationToken);
+    }
+
+    private static async Task<Timeframe?> ReadSource(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) && Timeframes.TryParse(reader.GetString(0), out var source) ? source : null;
+
+    private static Candle ReadCandle(NpgsqlDataReader reader) => new(
+        DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(0), DateTimeKind.Utc),
+        reader.GetDecimal(1), reader.GetDecimal(2), reader.GetDecimal(3), reader.GetDecimal(4), reader.GetDecimal(5));
+
+    private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
+
+    private static NpgsqlParameter<DateTime> Time(DateTime value) => new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = value };
+
+    private static DateTime Utc(DateTime time) => InMemoryCandleStore.Utc(time);
+
+    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static string TimeLiteral(DateTime timeUtc) =>
+        $"timestamptz '{timeUtc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)}'";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Candle import: {Rows} row(s) written, {Rejected} rejected, in {ElapsedMs} ms")]
+    private static partial void LogImported(ILogger logger, int rows, int rejected, long elapsedMs);
+}

@@ -1,0 +1,5 @@
+using TradingPlatform.Candles;
+
+namespace TradingPlatform.Tests.Candles;
+
+public sealed class InMemoryCandleStoreTests() : CandleStoreContract(new InMemoryCandleStore());
