@@ -107,7 +107,7 @@ public static partial class ProblemDetailsSetup
         private static bool IsTransient(Exception exception) => exception switch
         {
             TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
-                or NpgsqlException or GatewayTooBusyException => true,
+                or NpgsqlException or GatewayTooBusyException or Common.StorageUnavailableException => true,
             OrleansException { InnerException: { } inner } => IsTransient(inner),
             AggregateException { InnerException: { } inner } => IsTransient(inner),
             _ => exception.InnerException is { } inner && IsTransient(inner),

@@ -17,6 +17,7 @@ public static class TradingSiloHosting
     public static ISiloBuilder AddTradingGrains(this ISiloBuilder silo)
     {
         silo.Services.AddTradingServices(silo.Configuration);
+        silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         // Agents poll the memory queues every 10 ms instead of the default 100 ms: the WebSocket topics
         // (fill -> subscriber) ride on these streams and aim at p99 < 50 ms.
         silo.AddMemoryStreams(StorageNames.Streams, streams => streams.ConfigurePullingAgent(agent =>
