@@ -1,8 +1,13 @@
 // WebSocket gateway benchmark (loopback only). Run through ./run.sh, which starts the API.
 //   node bench.mjs --base http://127.0.0.1:5620 --pid <api pid> --connections 1000 --rate 200 --duration 20
 // 1. opens N connections subscribed to `fills`, idle: RSS delta of the API process / N = memory per idle connection;
+//    with --probe (the memory host of ./memory, see run.sh): managed heap after a forced full GC at N=0 and with the
+//    N idle connections (same process, same run), delta / N = what a connection retains;
 // 2. places market orders over REST at a steady rate; every fill reaches all N subscribers:
-//    latency = frame arrival - fill executedAtUtc (same host clock), p50/p99; frames lost = seq gaps per client.
+//    latency = frame arrival - fill executedAtUtc (same host clock), p50/p99; frames lost = seq gaps per client;
+//    API CPU time (user + system, /proc) per delivered frame: what the gateway costs, much less sensitive than
+//    latency to other load on the machine.
+//    --idle-only stops after 1.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -16,9 +21,16 @@ const rate = Number(args.rate ?? 200);            // orders (= fills) per second
 const duration = Number(args.duration ?? 20);     // seconds of order flow
 const warmup = Number(args.warmup ?? 5);          // seconds of unmeasured flow first
 const user = args.user ?? 'bench', password = args.password ?? 'bench-password-1';
+const probe = args.probe === 'true';                // base serves /__bench/memory (the memory host)
+const idleOnly = args['idle-only'] === 'true';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+// CPU seconds (user + system) the API process has used: /proc/<pid>/stat fields 14 and 15, in clock ticks (100/s).
+const cpuSeconds = () => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const now = () => performance.timeOrigin + performance.now();
 function isoMs(s) { // 2026-01-01T00:00:00.1234567+00:00 -> epoch ms with the fraction kept
   const m = /^(.{19})(\.\d+)?(.*)$/.exec(s);
@@ -44,6 +56,8 @@ await call('POST', '/v1/market/ticks', [{ symbol, price: 100, timestamp: new Dat
 // --- connect and subscribe ---------------------------------------------------------------------------
 global.gc?.();
 await sleep(2000);
+const memory = async () => probe ? (await fetch(base + '/__bench/memory')).json() : null;
+const heapBefore = await memory();
 const rssBefore = rssKb();
 const clients = [];
 let measuring = false;
@@ -79,6 +93,22 @@ await sleep(5000); // let the server settle (JIT, pools) before reading its memo
 const rssIdle = rssKb();
 const perConnectionKb = (rssIdle - rssBefore) / connections;
 console.log(`connected ${connections}; API RSS ${rssBefore} KB -> ${rssIdle} KB: ${perConnectionKb.toFixed(1)} KB per idle subscribed connection`);
+const heapIdle = await memory();
+if (heapIdle) {
+  const kb = bytes => Math.round(bytes / 1024);
+  console.log(JSON.stringify({
+    connections, idle: true,
+    managedKbAtZero: kb(heapBefore.managedBytes), managedKbIdle: kb(heapIdle.managedBytes),
+    managedKbPerConnection: +((heapIdle.managedBytes - heapBefore.managedBytes) / 1024 / connections).toFixed(2),
+    workingSetKbAtZero: kb(heapBefore.workingSetBytes), workingSetKbIdle: kb(heapIdle.workingSetBytes),
+    workingSetKbPerConnection: +((heapIdle.workingSetBytes - heapBefore.workingSetBytes) / 1024 / connections).toFixed(2),
+    openAfterMeasuring: clients.filter(c => c.closed === null).length,
+  }));
+}
+if (idleOnly) {
+  for (const c of clients) c.ws.terminate();
+  process.exit(0);
+}
 
 // --- steady order flow (a warm-up at the same rate first: JIT tiering, pools) ----------------------------
 let side = 0;
@@ -101,12 +131,14 @@ async function flow(seconds) {
 await flow(warmup);
 await sleep(2000);
 measuring = true;
+const cpuBefore = cpuSeconds();
 const { placed, failed, started } = await flow(duration);
 const flowSeconds = (now() - started) / 1000;
 const expected = (placed - failed) * connections;
 const deadline = now() + 30_000;
 while (clients.reduce((s, c) => s + c.received, 0) < expected && now() < deadline) await sleep(100);
 const drained = (now() - started) / 1000;
+const apiCpu = cpuSeconds() - cpuBefore; // the API's CPU for the measured flow and its delivery, whatever else runs
 
 const received = clients.reduce((s, c) => s + c.received, 0);
 const lost = clients.reduce((s, c) => s + c.lost, 0);
@@ -123,6 +155,7 @@ const result = {
   p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +pct(1).toFixed(2),
   sequencedP50Ms: +at(sequencing, 0.5).toFixed(2), sequencedP99Ms: +at(sequencing, 0.99).toFixed(2),
   idleKbPerConnection: +perConnectionKb.toFixed(1), apiRssKbAfter: rssKb(),
+  apiCpuSeconds: +apiCpu.toFixed(2), apiCpuUsPerFrame: +(apiCpu * 1e6 / Math.max(1, received)).toFixed(2),
 };
 console.log(JSON.stringify(result));
 for (const c of clients) c.ws.terminate();

@@ -32,6 +32,7 @@ public sealed partial class WebSocketConnection : IDisposable
     private readonly ILogger _logger;
     private readonly WebSocketGatewayOptions _options;
     private readonly Channel<Outbound> _outbound;
+    private readonly FrameBatchStream? _batch;
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _resyncs = new();
     private readonly CancellationTokenSource _closing = new();
@@ -45,9 +46,11 @@ public sealed partial class WebSocketConnection : IDisposable
     private long _rateWindowStart = Environment.TickCount64;
     private int _rateWindowCount;
 
-    public WebSocketConnection(WebSocket socket, ConnectionIdentity identity, TopicGateway gateway, TopicAccess access, IGrainFactory grains, ILogger logger)
+    /// <param name="batch">The stream under <paramref name="socket"/> when it can batch frames (see <see cref="FrameBatchStream"/>); null: frame by frame.</param>
+    public WebSocketConnection(WebSocket socket, ConnectionIdentity identity, TopicGateway gateway, TopicAccess access, IGrainFactory grains, ILogger logger, FrameBatchStream? batch = null)
     {
         _socket = socket;
+        _batch = batch;
         Identity = identity;
         _gateway = gateway;
         _access = access;
@@ -133,7 +136,7 @@ public sealed partial class WebSocketConnection : IDisposable
         var closeRequested = Interlocked.Read(ref _closeRequestedTicks);
         if (closeRequested != 0)
         {
-            if (ticks - closeRequested > 5_000) _socket.Abort(); // the close handshake did not complete (peer not reading)
+            if (ticks - closeRequested > _options.CloseTimeoutSeconds * 1000L) _socket.Abort(); // the close handshake did not complete (peer not reading)
             return;
         }
         if (now >= Identity.ExpiresAtUtc)
@@ -199,15 +202,23 @@ public sealed partial class WebSocketConnection : IDisposable
 
     private async Task ReceiveLoop(CancellationToken aborted)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxInboundMessageBytes);
-        try
+        while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            // Wait for the next message with no buffer (a zero-byte receive): an idle connection, the usual case,
+            // holds none; one is rented from the pool only while a message is read and handled.
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                RequestClose(WebSocketCloseStatus.NormalClosure, "");
+                return;
+            }
+            var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxInboundMessageBytes);
+            try
             {
                 var length = 0;
                 var tooLarge = false;
-                ValueWebSocketReceiveResult result;
-                do
+                var result = first;
+                while (!result.EndOfMessage)
                 {
                     var space = buffer.AsMemory(tooLarge ? 0 : length, tooLarge ? buffer.Length : _options.MaxInboundMessageBytes - length);
                     if (space.Length == 0)
@@ -216,9 +227,9 @@ public sealed partial class WebSocketConnection : IDisposable
                         space = buffer;
                     }
                     result = await _socket.ReceiveAsync(space, aborted);
+                    if (result.MessageType == WebSocketMessageType.Close) break;
                     if (!tooLarge) length += result.Count;
                 }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -230,10 +241,10 @@ public sealed partial class WebSocketConnection : IDisposable
                 else if (result.MessageType == WebSocketMessageType.Binary) Error(ErrorCodes.BinaryNotSupported, "Send JSON text frames.");
                 else await Handle(buffer.AsMemory(0, length), aborted);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -369,11 +380,21 @@ public sealed partial class WebSocketConnection : IDisposable
             var reader = _outbound.Reader;
             while (await reader.WaitToReadAsync(_closing.Token))
             {
-                while (reader.TryRead(out var item))
+                // Everything queued right now goes out as one batch (one socket write per FrameBatchStream buffer),
+                // not one write per frame; nothing waits for more frames to arrive.
+                _batch?.BeginBatch();
+                try
                 {
-                    await Write(item, aborted);
-                    await SendResyncs(aborted);
-                    if (_closing.IsCancellationRequested) break;
+                    while (reader.TryRead(out var item))
+                    {
+                        await Write(item, aborted);
+                        await SendResyncs(aborted);
+                        if (_closing.IsCancellationRequested) break;
+                    }
+                }
+                finally
+                {
+                    if (_batch is not null) await _batch.EndBatchAsync(aborted);
                 }
             }
         }
@@ -384,7 +405,10 @@ public sealed partial class WebSocketConnection : IDisposable
         if (_closeCode != 0 && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            timeout.CancelAfter(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds));
+            // A topic suspended while the writer waited on the socket (e.g. at the end of a batch) still gets its
+            // resync before the close frame: a slow consumer always learns which subscriptions ended.
+            if (_socket.State == WebSocketState.Open) await SendResyncs(timeout.Token);
             await _socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, _closeReason, timeout.Token);
         }
     }

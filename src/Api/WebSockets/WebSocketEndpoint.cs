@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -38,6 +39,17 @@ public static class WebSocketEndpoint
     public static IApplicationBuilder UseTradingWebSockets(this IApplicationBuilder app)
     {
         var options = app.ApplicationServices.GetRequiredService<IOptions<WebSocketGatewayOptions>>().Value;
+        if (options.SendBatchBytes > 0)
+        {
+            // Before UseWebSockets, which builds the WebSocket on the stream this feature upgrades to.
+            app.Use((context, next) =>
+            {
+                if (context.Request.Path.Equals(Path, StringComparison.Ordinal)
+                    && context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+                    context.Features.Set<IHttpUpgradeFeature>(new BatchingUpgradeFeature(upgrade, options.SendBatchBytes));
+                return next(context);
+            });
+        }
         return app.UseWebSockets(new WebSocketOptions
         {
             KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAliveSeconds),
@@ -74,7 +86,8 @@ public static class WebSocketEndpoint
         try
         {
             var socket = await context.WebSockets.AcceptWebSocketAsync();
-            connection = new WebSocketConnection(socket, identity, gateway, access, grains, loggers.CreateLogger<WebSocketConnection>());
+            var batch = (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
+            connection = new WebSocketConnection(socket, identity, gateway, access, grains, loggers.CreateLogger<WebSocketConnection>(), batch);
         }
         catch
         {

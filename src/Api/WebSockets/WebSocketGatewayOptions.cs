@@ -35,6 +35,19 @@ public sealed class WebSocketGatewayOptions
     /// <summary>A connection whose queue overflowed and that has not drained it within this time is closed with 4408.</summary>
     [Range(1, 3600)] public int SlowConsumerTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// After the server decided to close (4401, 4408, 1001), how long the close handshake may take before the socket is
+    /// aborted: a peer that does not read at all must not hold the connection (and its queue) for ever. Tests raise it so
+    /// that a client that resumes reading late still sees the close code.
+    /// </summary>
+    [Range(1, 3600)] public int CloseTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Frames already queued for a connection are sent with one write of up to this many bytes instead of one write
+    /// (and one flush, often one system call) per frame; 0 sends frame by frame.
+    /// </summary>
+    [Range(0, 1024 * 1024)] public int SendBatchBytes { get; set; } = 16 * 1024;
+
     /// <summary>How often this node renews its attachment to each topic grain (must be well under <c>Topics:ObserverLeaseSeconds</c>).</summary>
     [Range(1, 3600)] public int TopicLeaseRenewSeconds { get; set; } = 15;
 

@@ -37,8 +37,11 @@ public static class TopicNames
 }
 
 /// <summary>
-/// One sequenced event of a topic: <see cref="Seq"/> is per topic, starts at 1 and grows by exactly one,
-/// the same on every API node. <see cref="Data"/> is an immutable contract record (a fill, a position…).
+/// One sequenced event of a topic: <see cref="Seq"/> is per topic, starts at 1, the same on every API node, and
+/// grows by exactly one, also across a graceful move of the topic grain. Only when the silo hosting the topic grain
+/// dies does it jump (above the seq block reserved before); a reader that asks for the skipped numbers gets
+/// <see cref="TopicReplay.Truncated"/>, which the gateway turns into <c>resync</c>: a subscription never sees a jump.
+/// <see cref="Data"/> is an immutable contract record (a fill, a position…).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("topic-event.v1")]
 public sealed record TopicEvent(

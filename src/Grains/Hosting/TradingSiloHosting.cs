@@ -75,6 +75,7 @@ public static class TradingSiloHosting
             silo.AddMemoryGrainStorage(StorageNames.Trading);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
             silo.UseInMemoryReminderService();
+            silo.Services.PostConfigure<Topics.TopicOptions>(o => o.StateOutlivesSilo = false);
             return silo;
         }
         silo.AddAdoNetGrainStorage(StorageNames.Trading, o =>

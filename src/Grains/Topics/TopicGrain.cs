@@ -11,8 +11,11 @@ namespace TradingPlatform.Topics;
 /// (one activation cluster-wide, so every API node sees the same seq), keeps the newest
 /// <see cref="TopicOptions.RetainedEvents"/> in memory for <c>since</c> resumes, and pushes each event once
 /// to every attached API node with a one-way call: the publisher never waits on a node or a socket.
-/// Seqs are reserved in persisted blocks, so a reactivated topic continues above every seq handed out
-/// before (the numbers in between were never sent; readers that need them get a resync).
+/// Seqs are reserved in persisted blocks, so a topic reactivated after its silo died continues above every
+/// seq handed out before (the numbers in between were never sent: a node or client that asks for them is
+/// told <c>Truncated</c> and resyncs, it is never handed a silent jump). A graceful deactivation (silo
+/// shutdown, idle collection, migration) hands the unused rest of the block back, so the next activation
+/// continues at exactly the next seq and up-to-date readers need no resync.
 /// The <c>system</c> topic produces its own events from cluster membership.
 /// </summary>
 [GrainType("topic")]
@@ -29,6 +32,7 @@ public sealed partial class TopicGrain(
     private long _next;
     private Dictionary<SiloAddress, SiloStatus>? _silos;
     private DateTimeOffset _lastStatus;
+    private bool _active;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,6 +40,7 @@ public sealed partial class TopicGrain(
         _window = new RetainedWindow(options.Value.RetainedEvents);
         _next = state.State.ReservedThrough + 1;
         await Reserve(_next);
+        _active = true;
         var lease = TimeSpan.FromSeconds(options.Value.ObserverLeaseSeconds);
         // Fixed topics stay active (their window is what a resume reads); a backtest topic may go idle.
         var keepAlive = !_topic.StartsWith(TopicNames.BacktestPrefix, StringComparison.Ordinal);
@@ -79,10 +84,34 @@ public sealed partial class TopicGrain(
 
     public Task<TopicReplay> Read(long after, int max) => Task.FromResult(_window.Read(after, Math.Clamp(max, 1, 10_000), _next - 1));
 
-    private async Task Reserve(long from)
+    /// <summary>
+    /// Persists a new block before any seq of it is handed out. Memory only changes once the write succeeded
+    /// (<see cref="PersistentStateExtensions.Replace"/>): were a failed write left in memory, this activation
+    /// would number events from a block that is not stored, and the next activation (after a crash) would
+    /// hand the same seqs out again, which nodes drop as already seen. On failure the grain deactivates and
+    /// the next call starts from what is stored.
+    /// </summary>
+    private Task Reserve(long from) => state.Replace(new TopicState { ReservedThrough = from - 1 + options.Value.SequenceBlock }, this);
+
+    /// <summary>
+    /// Graceful end (not a crash): stores the last seq handed out as the reservation, so the next activation
+    /// continues at exactly <c>_next</c>. Best effort: if the write fails (storage down, or the stored etag
+    /// moved), the stored block stands and the next activation starts above it, as after a crash.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        state.State.ReservedThrough = from - 1 + options.Value.SequenceBlock;
-        await state.WriteStateAsync();
+        var handedOut = _next - 1;
+        if (!_active || handedOut >= state.State.ReservedThrough) return;
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !options.Value.StateOutlivesSilo) return;
+        try
+        {
+            state.State = new TopicState { ReservedThrough = handedOut };
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReleaseFailed(logger, e, _topic);
+        }
     }
 
     private Task ExpireObservers(CancellationToken cancellationToken)
@@ -135,6 +164,9 @@ public sealed partial class TopicGrain(
         SiloStatus.Dead => "dead",
         _ => "unknown",
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Topic {Topic} could not hand back its unused seq block on deactivation; the next activation starts above it")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hand an event of topic {Topic} to an API node")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string topic);

@@ -21,4 +21,11 @@ public sealed class TopicOptions
 
     /// <summary>How often the <c>system</c> topic publishes a status event.</summary>
     [Range(1, 3600)] public int SystemStatusSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Whether grain state outlives this silo (Postgres). In embedded mode it lives in memory storage grains that
+    /// stop with the silo, so a topic deactivated by the shutdown does not try to hand its unused seq block back
+    /// (the write could only fail). Set by the hosting code from the storage mode; not a configuration key.
+    /// </summary>
+    public bool StateOutlivesSilo { get; internal set; } = true;
 }

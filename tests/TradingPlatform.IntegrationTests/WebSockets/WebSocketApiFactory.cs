@@ -7,7 +7,7 @@ using TradingPlatform.IntegrationTests.Infrastructure;
 namespace TradingPlatform.IntegrationTests.WebSockets;
 
 /// <summary>The embedded API with gateway settings small enough to exercise limits in a test.</summary>
-public sealed class WebSocketApiFactory : EmbeddedApiFactory
+public class WebSocketApiFactory : EmbeddedApiFactory
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
     {
@@ -49,4 +49,32 @@ public sealed class WebSocketApiFactory : EmbeddedApiFactory
 public sealed class WebSocketCollection : ICollectionFixture<WebSocketApiFactory>
 {
     public const string Name = "websockets";
+}
+
+/// <summary>
+/// A node of its own with strict gateway limits, for the paths that end a connection: an outbound queue of 32
+/// frames (small, yet room for a reading client to ride out a scheduling stall on a busy machine) and a 1 s
+/// slow-consumer timeout (4408), a long close handshake (so a client that resumes reading late still reads the
+/// close code instead of finding the socket aborted), and no clock skew on tokens (an expired token is refused
+/// at once). The node renews its topic leases every second, so it meets a moved topic grain at once. Gateway debug
+/// logs say why each connection ended.
+/// </summary>
+public sealed class WebSocketLimitsApiFactory : WebSocketApiFactory
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
+    {
+        ["WebSockets:OutboundQueueCapacity"] = "32",
+        ["WebSockets:SlowConsumerTimeoutSeconds"] = "1",
+        ["WebSockets:CloseTimeoutSeconds"] = "120",
+        ["WebSockets:TopicLeaseRenewSeconds"] = "1",
+        ["Auth:ClockSkewSeconds"] = "0",
+        ["Serilog:MinimumLevel:Default"] = "Information",
+        ["Serilog:MinimumLevel:Override:TradingPlatform.Api.WebSockets"] = "Debug",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebSocketLimitsCollection : ICollectionFixture<WebSocketLimitsApiFactory>
+{
+    public const string Name = "websocket-limits";
 }

@@ -5,6 +5,7 @@ using TradingPlatform.Api.WebSockets;
 using TradingPlatform.IntegrationTests.Infrastructure;
 using TradingPlatform.IntegrationTests.Trading;
 using TradingPlatform.Testing;
+using static TradingPlatform.IntegrationTests.WebSockets.WsScenario;
 
 namespace TradingPlatform.IntegrationTests.WebSockets;
 
@@ -14,31 +15,7 @@ public sealed class WebSocketGatewayTests(WebSocketApiFactory factory)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private async Task<(HttpClient Trader, string Strategy, string Symbol)> Market()
-    {
-        var admin = await factory.Admin();
-        var trader = await factory.As("trader");
-        var symbol = TradingClient.NewSymbol();
-        var strategy = await admin.CreateStrategy([symbol]);
-        await trader.Tick(symbol, 100m);
-        return (trader, strategy, symbol);
-    }
-
-    private static async Task<List<string>> PlaceOrders(HttpClient trader, string strategy, string symbol, int count)
-    {
-        var orderIds = new List<string>();
-        for (var i = 0; i < count; i++)
-            orderIds.Add((string)(await trader.Placed(strategy, symbol, i % 2 == 0 ? "buy" : "sell", 1))["orderId"]!);
-        return orderIds;
-    }
-
-    private static bool IsFillOf(JsonNode message, string strategy) => (string?)message["data"]?["strategyId"] == strategy;
-
-    private static void AssertContiguous(IReadOnlyList<JsonNode> events)
-    {
-        for (var i = 1; i < events.Count; i++)
-            Assert.Equal(WsClient.Seq(events[i - 1]) + 1, WsClient.Seq(events[i]));
-    }
+    private Task<(HttpClient Trader, string Strategy, string Symbol)> Market() => WsScenario.Market(factory);
 
     [Fact]
     public async Task A_fill_placed_through_REST_arrives_on_fills_positions_and_pnl()

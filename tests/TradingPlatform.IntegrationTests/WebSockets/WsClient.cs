@@ -24,6 +24,8 @@ public sealed class WsClient : IAsyncDisposable
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
+    public string? CloseStatusDescription => _socket.CloseStatusDescription;
+
     public static Uri WsUri(Uri httpBase, string? queryToken = null)
     {
         var builder = new UriBuilder(httpBase) { Scheme = httpBase.Scheme == "https" ? "wss" : "ws", Path = "/v1/ws" };

@@ -23,8 +23,14 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(2);
         builder.Properties[$"ConnectionStrings:{Platform.ConnectionStringName}"] = Database.ConnectionString;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Configure(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>Per-fixture silo settings (e.g. <c>builder.Properties["Topics:SequenceBlock"]</c>), before the cluster is built.</summary>
+    protected virtual void Configure(TestClusterBuilder builder)
+    {
     }
 
     public async Task DisposeAsync()
