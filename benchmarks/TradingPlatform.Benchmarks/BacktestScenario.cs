@@ -151,3 +151,41 @@ public sealed class BacktestScenario(BenchSilo silo, int bars, int repeats)
         return samples[samples.Count / 2];
     }
 }
+
+/// <summary><c>--scenario backtest [--bars N] [--repeats N] [--output file]</c>: Postgres mode only.</summary>
+public static class BacktestBench
+{
+    public static bool Wants(string[] args) => args.SkipWhile(a => a != "--scenario").Skip(1).FirstOrDefault() == "backtest";
+
+    public static async Task<int> Run(string[] args)
+    {
+        var bars = 1_000_000;
+        var repeats = 3;
+        string? output = null;
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--bars": bars = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--repeats": repeats = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--output": output = args[++i]; break;
+            }
+        }
+        var env = Environment.GetEnvironmentVariable(BenchOptions.PostgresEnvironmentVariable);
+        var options = new BenchOptions { Postgres = string.IsNullOrWhiteSpace(env) ? BenchOptions.DefaultPostgres : env };
+        var log = new WarningLog();
+        var silo = await BenchSilo.Start("postgres", "bt", options, log);
+        try
+        {
+            var report = await new BacktestScenario(silo, bars, repeats).Run();
+            Console.Out.Write(report);
+            if (output is not null) await File.WriteAllTextAsync(output, report);
+        }
+        finally
+        {
+            log.Muted = true;
+            await silo.DisposeAsync();
+        }
+        return 0;
+    }
+}

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime;
 using TradingPlatform.Benchmarks;
 
+if (BacktestBench.Wants(args)) return await BacktestBench.Run(args);
+
 BenchOptions? options;
 try
 {
