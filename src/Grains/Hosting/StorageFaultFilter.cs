@@ -18,10 +18,13 @@ public sealed class StorageFaultFilter : IIncomingGrainCallFilter
         }
         catch (Exception exception) when (FindDatabaseFault(exception) is { } fault)
         {
-            // Only the message crosses: the driver's exception stays in this silo's log.
-            throw new StorageUnavailableException($"The database did not answer ({fault.GetType().Name}: {fault.Message})");
+            throw Translate(fault);
         }
     }
+
+    /// <summary>What crosses in place of <paramref name="fault"/>: only its type name and message; the driver's exception stays in this silo's log.</summary>
+    public static StorageUnavailableException Translate(Exception fault) =>
+        new($"The database did not answer ({fault.GetType().Name}: {fault.Message})");
 
     /// <summary>The driver failure inside <paramref name="exception"/> (Orleans storage providers wrap it), or null.</summary>
     public static Exception? FindDatabaseFault(Exception exception)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Serialization.Serializers;
 using TradingPlatform.Storage;
 
 namespace TradingPlatform.Hosting;
@@ -18,6 +19,7 @@ public static class TradingSiloHosting
     {
         silo.Services.AddTradingServices(silo.Configuration);
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
+        silo.Services.AddSingleton<IGeneralizedCodec, StorageFaultCodec>(); // what the filter cannot see: failed activations
         // Agents poll the memory queues every 10 ms instead of the default 100 ms: the WebSocket topics
         // (fill -> subscriber) ride on these streams and aim at p99 < 50 ms.
         silo.AddMemoryStreams(StorageNames.Streams, streams => streams.ConfigurePullingAgent(agent =>
