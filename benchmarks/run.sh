@@ -87,9 +87,9 @@ ratio_unlogged=$(awk -v g="${rps[unlogged]}" -v b="${rps[bare]}" 'BEGIN { printf
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 mkdir -p docs
-# Keep the sections other scripts write (trading.sh, ws/run.sh): this script owns the head of the file only.
+# Keep the sections other scripts write (trading.sh, ws/run.sh, candles.sh): this script owns the head of the file only.
 kept=""
-[ -f docs/benchmarks.md ] && kept=$(awk '/^## (Trading core|WebSocket gateway)/{keep=1} keep' docs/benchmarks.md)
+[ -f docs/benchmarks.md ] && kept=$(awk '/^## (Trading core|WebSocket gateway|Candles)/{keep=1} keep' docs/benchmarks.md)
 cat > docs/benchmarks.md <<MD
 # Benchmarks
 

@@ -70,7 +70,7 @@ public static class CandleEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<CandlesResponse>, ValidationProblem>> List(
+    private static async Task<Results<CandlesJsonResult, ValidationProblem>> List(
         string? symbol, string? timeframe, string? from, string? to, string? limit, ICandleStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -89,12 +89,11 @@ public static class CandleEndpoints
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The candle query is not valid");
 
         var tf = parsed!.Value;
-        var bars = await store.Query(normalized!, tf, fromTime?.UtcDateTime, toTime?.UtcDateTime, count, cancellationToken);
-        var source = bars.Count > 0 ? await store.Source(normalized!, tf, cancellationToken) : null;
+        var (source, bars) = await store.Page(normalized!, tf, fromTime?.UtcDateTime, toTime?.UtcDateTime, count, cancellationToken);
         var items = new CandleItem[bars.Count];
         for (var i = 0; i < items.Length; i++) items[i] = CandleItem.From(bars[i]);
         DateTime? next = bars.Count == count ? bars[^1].TimeUtc.Add(tf.Length()) : null;
-        return TypedResults.Ok(new CandlesResponse(normalized!, tf.WireName(), source?.WireName(), items, next));
+        return new CandlesJsonResult(new CandlesResponse(normalized!, tf.WireName(), source?.WireName(), items, next));
     }
 
     private static async Task<Results<Ok<CandleImportResult>, ValidationProblem, ProblemHttpResult>> Import(

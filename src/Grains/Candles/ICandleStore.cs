@@ -37,6 +37,9 @@ public interface ICandleStore
     /// <summary>Up to <paramref name="limit"/> bars in [from, to), ascending; a null bound is open.</summary>
     Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary><see cref="Query"/> and <see cref="Source"/> in one go (one round trip on Postgres when the timeframe is stored): what the API serves.</summary>
+    Task<CandlePage> Page(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Every bar in [from, to), ascending, in arrays of at most <paramref name="batchSize"/> (each a new array the caller
     /// may keep). Made for backtests: stored bars stream from Postgres with a binary COPY.
@@ -52,6 +55,9 @@ public interface ICandleStore
     /// </summary>
     Task<CandleCoverage?> Describe(string symbol, Timeframe timeframe, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Bars of a <see cref="ICandleStore.Page"/> call and the stored timeframe they come from (null: the symbol has none for it).</summary>
+public sealed record CandlePage(Timeframe? Source, IReadOnlyList<Candle> Bars);
 
 /// <summary>What <see cref="ICandleStore.Describe"/> found.</summary>
 /// <param name="Source">The stored timeframe the bars come from (equal to <paramref name="Timeframe"/> when stored).</param>

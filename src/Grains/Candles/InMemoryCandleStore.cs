@@ -37,10 +37,19 @@ public sealed class InMemoryCandleStore : ICandleStore
         return Task.FromResult(rows.Count);
     }
 
-    public Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default) =>
+        (await Page(symbol, timeframe, fromUtc, toUtc, limit, cancellationToken)).Bars;
+
+    public Task<CandlePage> Page(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return Task.FromResult<IReadOnlyList<Candle>>(Read(symbol, timeframe, fromUtc, toUtc).Take(limit).ToArray());
+        var source = SourceOf(CandleRules.NormalizeSymbol(symbol), timeframe);
+        var bars = Read(source, timeframe, fromUtc, toUtc);
+        if (bars is ArraySegment<Candle> stored) // stored arrays are never changed: a slice of one needs no copy
+            return Task.FromResult(new CandlePage(source?.Timeframe, stored.Slice(0, Math.Min(limit, stored.Count))));
+        var aggregated = new CandleList();
+        aggregated.AddRange(bars.Take(limit));
+        return Task.FromResult(new CandlePage(source?.Timeframe, aggregated));
     }
 
     public async IAsyncEnumerable<Candle[]> ReadBatches(string symbol, Timeframe timeframe, DateTime fromUtc, DateTime toUtc, int batchSize,
@@ -48,7 +57,7 @@ public sealed class InMemoryCandleStore : ICandleStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         await Task.CompletedTask;
-        foreach (var chunk in Read(symbol, timeframe, fromUtc, toUtc).Chunk(batchSize))
+        foreach (var chunk in Read(SourceOf(CandleRules.NormalizeSymbol(symbol), timeframe), timeframe, fromUtc, toUtc).Chunk(batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return chunk;
@@ -68,9 +77,9 @@ public sealed class InMemoryCandleStore : ICandleStore
     }
 
     /// <summary>The bars of [from, to), built from the source timeframe when the requested one is not stored.</summary>
-    private IEnumerable<Candle> Read(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc)
+    private static IEnumerable<Candle> Read((Timeframe Timeframe, Candle[] Bars)? found, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc)
     {
-        if (SourceOf(CandleRules.NormalizeSymbol(symbol), timeframe) is not (var source, var bars)) return [];
+        if (found is not (var source, var bars)) return [];
         // A bar is in the range when its open time is; an aggregated bar takes every source bar of its bucket, so the
         // source range is [first bucket at or after from, first bucket at or after to).
         var lower = fromUtc is { } from ? LowerBound(bars, timeframe.Ceiling(Utc(from))) : 0;

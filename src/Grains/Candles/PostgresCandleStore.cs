@@ -14,7 +14,8 @@ namespace TradingPlatform.Candles;
 /// are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
 /// </summary>
 /// <remarks>
-/// An import holds one pooled connection and one open transaction for as long as its body takes to arrive. When two
+/// An import holds one pooled connection and one open transaction for as long as its body takes to arrive (the staging
+/// table lives in that transaction). When two
 /// imports upsert the same keys at once, one may fail with a deadlock (503 to an API caller); the body is gone by then,
 /// so the caller sends it again (upserts make that safe).
 /// </remarks>
@@ -33,7 +34,22 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
 
     private const string CreateStagingSql = "CREATE TEMP TABLE candles_import (LIKE candles) ON COMMIT DROP";
 
-    private const string CopyInSql = "COPY candles_import (symbol, timeframe, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY)";
+    /// <summary>FREEZE: the table is new in this transaction, so its rows need no visibility bookkeeping later.</summary>
+    private const string CopyInSql = "COPY candles_import (symbol, timeframe, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY, FREEZE)";
+
+    /// <summary>Whether any stored bar of an imported series lies within the time span the import brings for it (one index probe per series).</summary>
+    private const string OverlapsSql = """
+        SELECT EXISTS (
+            SELECT 1
+            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS s(symbol, timeframe, first, last)
+            WHERE EXISTS (SELECT 1 FROM candles c WHERE c.symbol = s.symbol AND c.timeframe = s.timeframe AND c.time BETWEEN s.first AND s.last))
+        """;
+
+    /// <summary>The upsert's fast path when nothing stored can conflict: a plain INSERT costs about half of ON CONFLICT.</summary>
+    private const string InsertSql = """
+        INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume)
+        SELECT symbol, timeframe, time, open, high, low, close, volume FROM candles_import
+        """;
 
     /// <summary>
     /// Rows whose stored values are equal are left alone (no new row version, no WAL), so importing the same file
@@ -76,7 +92,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     {
         var clock = Stopwatch.StartNew();
         var parser = new CandleCsvParser();
-        var written = await Write(parser.ReadAsync(csv, cancellationToken), () => parser.Unreadable, cancellationToken);
+        var written = await Write(parser.ReadAsync(csv, cancellationToken), () => parser.Unreadable, parser.Ranges, cancellationToken);
         LogImported(logger, written, parser.Rejected, clock.ElapsedMilliseconds);
         return parser.Result(written);
     }
@@ -84,17 +100,22 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     public Task<int> Upsert(string symbol, Timeframe timeframe, IEnumerable<Candle> candles, CancellationToken cancellationToken = default)
     {
         var rows = CandleRules.Rows(symbol, timeframe, candles);
-        return rows.Count == 0 ? Task.FromResult(0) : Write(One(rows), () => null, cancellationToken);
+        if (rows.Count == 0) return Task.FromResult(0);
+        var range = new CandleRange(rows[0].Symbol, timeframe, rows.Min(r => r.Candle.TimeUtc), rows.Max(r => r.Candle.TimeUtc));
+        return Write(One(rows), () => null, () => [range], cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default) =>
+        (await Page(symbol, timeframe, fromUtc, toUtc, limit, cancellationToken)).Bars;
+
+    public async Task<CandlePage> Page(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         symbol = CandleRules.NormalizeSymbol(symbol);
-        if (!CandleRules.IsValidSymbol(symbol)) return [];
+        if (!CandleRules.IsValidSymbol(symbol)) return new CandlePage(null, []);
         var from = fromUtc is { } f ? Utc(f) : (DateTime?)null;
         var to = toUtc is { } t ? Utc(t) : (DateTime?)null;
-        if (from >= to) return [];
+        if (from >= to) return new CandlePage(await Source(symbol, timeframe, cancellationToken), []);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One round trip for the usual case (the timeframe is stored): which source, and the stored bars.
@@ -111,7 +132,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
         batch.BatchCommands.Add(stored);
 
         Timeframe? source;
-        var bars = new List<Candle>();
+        var bars = new CandleList();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             source = await ReadSource(reader, cancellationToken);
@@ -119,14 +140,14 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
             if (source == timeframe)
                 while (await reader.ReadAsync(cancellationToken)) bars.Add(ReadCandle(reader));
         }
-        if (source is not { } aggregateFrom || aggregateFrom == timeframe) return bars;
+        if (source is not { } aggregateFrom || aggregateFrom == timeframe) return new CandlePage(source, bars);
 
         await foreach (var window in Aggregated(connection, symbol, timeframe, aggregateFrom, from, to, limit, cancellationToken))
         {
-            bars.AddRange(window);
+            bars.AddRange(window.Take(limit - bars.Count));
             if (bars.Count >= limit) break;
         }
-        return bars.Count > limit ? bars.GetRange(0, limit) : bars;
+        return new CandlePage(source, bars);
     }
 
     public async IAsyncEnumerable<Candle[]> ReadBatches(string symbol, Timeframe timeframe, DateTime fromUtc, DateTime toUtc, int batchSize,
@@ -219,7 +240,15 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     /// a reason makes it throw <see cref="CandleFileException"/> and roll back. Any failure, also of the body being read,
     /// rolls back: nothing is half-applied.
     /// </summary>
-    private async Task<int> Write(IAsyncEnumerable<List<CandleRow>> batches, Func<string?> unreadable, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The upsert has a fast path: when no stored bar of any imported series lies within the span the import brings
+    /// for it (<paramref name="ranges"/>, known once the body is read), a plain INSERT does the work of the ON CONFLICT
+    /// statement at about half the cost. It runs under a savepoint: should another import have inserted one of the keys
+    /// meanwhile, the unique violation rolls back to the savepoint and the ON CONFLICT upsert runs instead. Same result
+    /// either way.
+    /// </remarks>
+    private async Task<int> Write(IAsyncEnumerable<List<CandleRow>> batches, Func<string?> unreadable, Func<IReadOnlyList<CandleRange>> ranges,
+        CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -227,7 +256,6 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
             await create.ExecuteNonQueryAsync(cancellationToken);
 
         ulong staged;
-        var phase = System.Diagnostics.Stopwatch.StartNew();
         await using (var importer = await connection.BeginBinaryImportAsync(CopyInSql, cancellationToken))
         {
             await foreach (var batch in batches.WithCancellation(cancellationToken))
@@ -249,16 +277,43 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
             staged = await importer.CompleteAsync(cancellationToken);
         }
         if (unreadable() is { } why) throw new CandleFileException(why);
-        Console.Error.WriteLine($"PHASE copy {phase.ElapsedMilliseconds} ms"); phase.Restart();
+
         if (staged > 0)
         {
-            await using var upsert = new NpgsqlCommand(UpsertSql, connection, transaction) { CommandTimeout = 0 };
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
+            if (await Overlaps(connection, transaction, ranges(), cancellationToken)) await Execute(UpsertSql);
+            else
+            {
+                await transaction.SaveAsync("plain_insert", cancellationToken);
+                try
+                {
+                    await Execute(InsertSql);
+                    await transaction.ReleaseAsync("plain_insert", cancellationToken);
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+                {
+                    await transaction.RollbackAsync("plain_insert", cancellationToken);
+                    await Execute(UpsertSql);
+                }
+            }
         }
-        Console.Error.WriteLine($"PHASE upsert {phase.ElapsedMilliseconds} ms"); phase.Restart();
         await transaction.CommitAsync(cancellationToken);
-        Console.Error.WriteLine($"PHASE commit {phase.ElapsedMilliseconds} ms");
         return checked((int)staged);
+
+        async Task Execute(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<bool> Overlaps(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<CandleRange> ranges, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(OverlapsSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. ranges.Select(r => r.Symbol)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. ranges.Select(r => r.Timeframe.WireName())] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = [.. ranges.Select(r => r.FirstUtc)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = [.. ranges.Select(r => r.LastUtc)] });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async IAsyncEnumerable<List<CandleRow>> One(List<CandleRow> rows)

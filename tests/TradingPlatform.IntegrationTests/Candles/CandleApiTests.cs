@@ -316,6 +316,12 @@ public sealed class CandleApiTests(PostgresCandleApiFactory factory) : IClassFix
         Assert.NotNull(import["requestBody"]!["content"]!["text/csv"]);
         Assert.All(new[] { "200", "400", "413", "415" }, status => Assert.NotNull(import["responses"]![status]));
         Assert.Contains("limit", list["parameters"]!.AsArray().Select(p => (string?)p!["name"]));
+        var schema = list["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        var properties = (schema["$ref"] is { } reference
+            ? document["components"]!["schemas"]![((string)reference!).Split('/')[^1]]!
+            : schema)["properties"]!.AsObject();
+        Assert.Equal(["symbol", "timeframe", "source", "items", "next"], properties.Select(p => p.Key));
+        Assert.NotNull(list["responses"]!["400"]);
     }
 
     private static (string, decimal, decimal, decimal, decimal, decimal) Ohlcv(JsonNode? item) => (

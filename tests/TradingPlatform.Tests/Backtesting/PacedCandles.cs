@@ -39,6 +39,9 @@ public sealed class PacedCandles : ICandleStore
     public Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit,
         CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public Task<CandlePage> Page(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit,
+        CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
     public Task<Timeframe?> Source(string symbol, Timeframe timeframe, CancellationToken cancellationToken = default) =>
         Task.FromResult<Timeframe?>(Timeframe.OneMinute);
 

@@ -167,9 +167,10 @@ public sealed class CandleCsvParserTests
     [InlineData("\n\r\n  \n", "The body is empty.")]
     [InlineData("symbol,timeframe,timestamp,open,high,low,close,volume\n", "The file has a header line but no rows.")]
     [InlineData("<html><body>not csv</body></html>", "No line has the 8 comma-separated fields symbol,timeframe,timestamp,open,high,low,close,volume: this is not a candle CSV.")]
+    [InlineData("x", "No line has the 8 comma-separated fields symbol,timeframe,timestamp,open,high,low,close,volume: this is not a candle CSV.")]
     public async Task A_body_without_a_row_shaped_line_is_unreadable(string body, string reason)
     {
-        var (_, parser) = await Parse(body);
+        var (_, parser) = await Parse(body == "x" ? new string('x', 200_000) : body); // "x": one line longer than the buffer, no line break
 
         Assert.Equal(reason, parser.Unreadable);
     }
@@ -194,6 +195,56 @@ public sealed class CandleCsvParserTests
         var series = Assert.Single(parser.Result(rows).Series);
         Assert.Equal(("SPY", timeframe), (series.Symbol, series.Timeframe));
         Assert.Equal((ParseUtc(first), ParseUtc(last)), (series.FromUtc, series.ToUtc));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("167.4100")]
+    [InlineData("-1.5")]
+    [InlineData("+2")]
+    [InlineData(".5")]
+    [InlineData("5.")]
+    [InlineData("000123.000")]
+    [InlineData("123456789012345678")]
+    [InlineData("0.00000000000000001")]
+    [InlineData("-0")]
+    public void The_plain_decimal_fast_path_gives_exactly_what_the_general_parser_gives(string text)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text);
+
+        Assert.True(CandleCsvParser.TryParsePlainDecimal(bytes, out var fast));
+        Assert.True(decimal.TryParse(bytes, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint,
+            System.Globalization.CultureInfo.InvariantCulture, out var general));
+        Assert.Equal(general, fast);
+        Assert.Equal(general.Scale, fast.Scale);
+        Assert.Equal(general.ToString(System.Globalization.CultureInfo.InvariantCulture), fast.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("1e5")]
+    [InlineData("1234567890123456789")]
+    [InlineData("1.2.3")]
+    [InlineData("12a")]
+    [InlineData("")]
+    [InlineData("-")]
+    [InlineData(".")]
+    [InlineData("1,5")]
+    public void Anything_but_plain_digits_is_left_to_the_general_parser(string text) =>
+        Assert.False(CandleCsvParser.TryParsePlainDecimal(Encoding.ASCII.GetBytes(text), out _));
+
+    [Fact]
+    public void The_fast_path_agrees_with_the_general_parser_on_ten_thousand_random_prices()
+    {
+        var random = new Random(5);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var value = Math.Round((decimal)random.NextDouble() * random.Next(1, 1_000_000), random.Next(0, 9));
+            var bytes = Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            Assert.True(CandleCsvParser.TryParsePlainDecimal(bytes, out var fast));
+            Assert.Equal(value, fast);
+            Assert.Equal(value.Scale, fast.Scale);
+        }
     }
 
     private static DateTime ParseUtc(string text) => CandleCsvParser.ParseTime(Encoding.ASCII.GetBytes(text))!.Value;

@@ -238,6 +238,25 @@ public abstract class CandleStoreContract(ICandleStore store)
     }
 
     [Fact]
+    public async Task Page_gives_the_bars_of_Query_and_the_timeframe_they_come_from()
+    {
+        var symbol = NewSymbol();
+        await Store.Upsert(symbol, Timeframe.OneMinute, Minutes);
+
+        var stored = await Store.Page(symbol, Timeframe.OneMinute, T("2024-01-02T10:00:00Z"), null, 3);
+        var aggregated = await Store.Page(symbol, Timeframe.OneHour, null, null, 100);
+        var emptyRange = await Store.Page(symbol, Timeframe.OneMinute, T("2030-01-01"), null, 10);
+        var unknown = await Store.Page(NewSymbol(), Timeframe.OneMinute, null, null, 10);
+
+        Assert.Equal(Timeframe.OneMinute, stored.Source);
+        Assert.Equal(Minutes[2..5], stored.Bars);
+        Assert.Equal(Timeframe.OneMinute, aggregated.Source);
+        Assert.Equal(await Store.Query(symbol, Timeframe.OneHour, null, null, 100), aggregated.Bars);
+        Assert.Equal((Timeframe.OneMinute, 0), (emptyRange.Source, emptyRange.Bars.Count));
+        Assert.Equal((null, 0), (unknown.Source, unknown.Bars.Count));
+    }
+
+    [Fact]
     public async Task A_coarser_stored_timeframe_is_never_used_for_a_finer_one()
     {
         var symbol = NewSymbol();
@@ -270,6 +289,8 @@ public abstract class CandleStoreContract(ICandleStore store)
         Assert.Equal([1_000, 1_000, 500], batches.Select(b => b.Length));
         Assert.Equal(bars, batches.SelectMany(b => b));
         Assert.Equal(bars[100..2_100], await ReadAll(symbol, Timeframe.OneMinute, bars[100].TimeUtc, bars[2_100].TimeUtc, 333));
+        Assert.Equal(bars[..1_500], await Store.Query(symbol, Timeframe.OneMinute, null, null, 1_500));
+        Assert.Equal(bars[1_000..2_500], (await Store.Page(symbol, Timeframe.OneMinute, bars[1_000].TimeUtc, null, 10_000)).Bars);
         Assert.Empty(await ReadAll(symbol, Timeframe.OneMinute, bars[5].TimeUtc, bars[5].TimeUtc, 10));
     }
 
@@ -288,6 +309,7 @@ public abstract class CandleStoreContract(ICandleStore store)
         Assert.Equal(expected, all);
         Assert.Equal(CandleAggregation.Aggregate(bars[60..180], Timeframe.FifteenMinutes), some);
         Assert.Equal(expected[..250], await Store.Query(symbol, Timeframe.FiveMinutes, null, null, 250));
+        Assert.Equal(expected[..599], await Store.Query(symbol, Timeframe.FiveMinutes, null, null, 599));
     }
 
     [Fact]

@@ -58,11 +58,11 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
     }
 
     [Fact]
-    public async Task The_table_refuses_a_bar_that_breaks_the_rules_from_any_writer()
+    public async Task The_table_refuses_a_timeframe_the_readers_would_not_know_from_any_writer()
     {
         var symbol = NewSymbol();
         await using var command = fixture.DataSource.CreateCommand(
-            "INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ($1, '1m', now(), 10, 9, 11, 10, 1)");
+            "INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ($1, '2h', now(), 10, 11, 9, 10, 1)");
         command.Parameters.Add(new NpgsqlParameter { Value = symbol });
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
@@ -80,6 +80,32 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
 
         Assert.Equal(1, result.Imported);
         Assert.Equal(0L, await Scalar<long>("SELECT count(*) FROM pg_class WHERE relname = 'candles_import'"));
+    }
+
+    [Fact]
+    public async Task A_key_another_writer_commits_after_the_overlap_check_makes_the_import_fall_back_to_the_upsert()
+    {
+        var symbol = NewSymbol();
+        var bars = SyntheticCandles.Generate(4, T("2024-04-01"), Timeframe.OneMinute, 100).ToArray();
+        await using var other = await fixture.DataSource.OpenConnectionAsync();
+        await using var theirs = await other.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ($1, '1m', $2, 1, 1, 1, 1, 1)", other, theirs))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = symbol });
+            insert.Parameters.Add(new NpgsqlParameter { Value = bars[50].TimeUtc });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // Their row is not committed: the import sees no overlap, takes the plain INSERT and waits on their key.
+        var import = Store.Upsert(symbol, Timeframe.OneMinute, bars);
+        await Eventually.True(async () => await Scalar<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO candles%'") > 0,
+            TimeSpan.FromSeconds(20), "the import's INSERT waits for the other writer's key");
+        await theirs.CommitAsync();
+
+        Assert.Equal(100, await import);
+        Assert.Equal(bars, await Store.Query(symbol, Timeframe.OneMinute, null, null, 1_000));
     }
 
     private async Task<List<T>> Rows<T>(string sql, string symbol, Func<NpgsqlDataReader, T> read)
