@@ -15,7 +15,13 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
         var incoming = context.Request.Headers[HeaderName].ToString();
         var requestId = IsAcceptable(incoming) ? incoming : Guid.CreateVersion7().ToString("N");
         context.TraceIdentifier = requestId;
-        context.Response.Headers[HeaderName] = requestId;
+        // Set when the response starts, not now: the exception handler clears every header before it writes its
+        // problem details (malformed JSON, 413, 415, 503), and those answers need the id most.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[HeaderName] = requestId;
+            return Task.CompletedTask;
+        });
         using (LogContext.PushProperty("RequestId", requestId))
         {
             await next(context);

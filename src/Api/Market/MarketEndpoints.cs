@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Market;
+using TradingPlatform.Orders;
 using TradingPlatform.Strategies;
 
 namespace TradingPlatform.Api.Market;
@@ -36,7 +37,9 @@ public static class MarketEndpoints
             var tick = ticks[i];
             var symbol = tick?.Symbol is null ? null : StrategyRules.NormalizeSymbol(tick.Symbol);
             if (symbol is null || !StrategyRules.IsValidSymbol(symbol)) Wire.Add(errors, $"[{i}].symbol", "Required: 1-20 characters, A-Z, 0-9, '.', '_' or '-'.");
-            if (tick?.Price is not > 0m) Wire.Add(errors, $"[{i}].price", "Required: greater than 0.");
+            // Capped like order and fill prices: a mark far above anything tradable overflowed the PnL of every position
+            // in the symbol (decimal overflow, 500), and every later read of those strategies failed until the next tick.
+            if (tick?.Price is not (> 0m and <= OrderRules.MaxPrice)) Wire.Add(errors, $"[{i}].price", $"Required: greater than 0 and at most {OrderRules.MaxPrice}.");
             if (tick?.Timestamp is null) Wire.Add(errors, $"[{i}].timestamp", "Required: ISO 8601 UTC.");
             if (errors.Count == 0) parsed.Add(new Tick(symbol!, tick!.Price!.Value, tick.Timestamp!.Value.ToUniversalTime()));
         }
