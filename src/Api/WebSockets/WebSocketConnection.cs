@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using TradingPlatform.Identity;
 using TradingPlatform.Topics;
@@ -31,10 +30,13 @@ public sealed partial class WebSocketConnection : IDisposable
     private readonly IGrainFactory _grains;
     private readonly ILogger _logger;
     private readonly WebSocketGatewayOptions _options;
-    private readonly Channel<Outbound> _outbound;
+    private readonly OutboundMailbox<Outbound> _outbound;
     private readonly FrameBatchStream? _batch;
-    private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _resyncs = new();
+    // Copy-on-write: the pump reads it for every frame without a lock; subscribe/unsubscribe/resync replace it under
+    // _subscriptionsLock. A connection has a handful of topics, so a linear scan beats a hash table and holds far less.
+    private Subscription[] _subscriptions = [];
+    private readonly Lock _subscriptionsLock = new();
+    private ConcurrentQueue<string>? _resyncs; // created on the first overflow: most connections never have one
     private readonly CancellationTokenSource _closing = new();
     private long _lastSendTicks = Environment.TickCount64;
     private long _overflowSinceTicks;
@@ -57,11 +59,7 @@ public sealed partial class WebSocketConnection : IDisposable
         _grains = grains;
         _logger = logger;
         _options = gateway.Options;
-        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(_options.OutboundQueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _outbound = new OutboundMailbox<Outbound>(_options.OutboundQueueCapacity);
         _nextAdmitTicks = Environment.TickCount64 + Random.Shared.Next(_options.ReadmitSeconds * 1000);
     }
 
@@ -69,7 +67,7 @@ public sealed partial class WebSocketConnection : IDisposable
 
     public string UserId => Identity.UserId;
 
-    public IEnumerable<string> Topics => _subscriptions.Keys;
+    public IEnumerable<string> Topics => Volatile.Read(ref _subscriptions).Select(s => s.Topic);
 
     /// <summary>Events refused because the queue was full (diagnostics).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -78,7 +76,7 @@ public sealed partial class WebSocketConnection : IDisposable
 
     public async Task Run(CancellationToken aborted)
     {
-        var writer = Task.Run(() => WriteLoop(aborted), aborted);
+        var writer = WriteLoop(aborted); // runs to its first await (an empty queue), then continues on the pool
         try
         {
             await ReceiveLoop(aborted);
@@ -89,7 +87,7 @@ public sealed partial class WebSocketConnection : IDisposable
         }
         finally
         {
-            _outbound.Writer.TryComplete();
+            _outbound.Complete();
             _closing.Cancel();
             _gateway.Remove(this);
             try
@@ -108,16 +106,16 @@ public sealed partial class WebSocketConnection : IDisposable
     /// <summary>Called by the gateway's pump: queue the shared frame, or suspend the topic when the queue is full.</summary>
     public void Offer(string topic, long seq, byte[] frame)
     {
-        if (!_subscriptions.TryGetValue(topic, out var subscription) || subscription.Suspended) return;
-        if (_outbound.Writer.TryWrite(new Outbound(OutboundKind.Event, topic, seq, frame))) return;
+        if (Find(topic) is not { Suspended: false } subscription) return;
+        if (_outbound.TryWrite(new Outbound(OutboundKind.Event, topic, seq, frame))) return;
         Overflow(topic, subscription);
     }
 
     /// <summary>The node lost events of this topic that the grain no longer has: every subscriber resyncs.</summary>
     public void OfferResync(string topic)
     {
-        if (!_subscriptions.TryGetValue(topic, out var subscription) || subscription.Suspended) return;
-        if (!_outbound.Writer.TryWrite(new Outbound(OutboundKind.Resync, topic, 0, null))) Overflow(topic, subscription);
+        if (Find(topic) is not { Suspended: false } subscription) return;
+        if (!_outbound.TryWrite(new Outbound(OutboundKind.Resync, topic, 0, null))) Overflow(topic, subscription);
     }
 
     private void Overflow(string topic, Subscription subscription)
@@ -125,6 +123,7 @@ public sealed partial class WebSocketConnection : IDisposable
         subscription.Suspended = true;
         Interlocked.Increment(ref _dropped);
         WebSocketMetrics.Drop(topic);
+        if (_resyncs is null) Interlocked.CompareExchange(ref _resyncs, new ConcurrentQueue<string>(), null);
         _resyncs.Enqueue(topic);
         Interlocked.CompareExchange(ref _overflowSinceTicks, Environment.TickCount64, 0);
     }
@@ -310,8 +309,8 @@ public sealed partial class WebSocketConnection : IDisposable
             else if (since is not null && since.TryGetValue(topic, out var s) && s < 0) Error(ErrorCodes.BadRequest, $"since.{topic} must be 0 or more.");
             else accepted.Add(topic);
         }
-        var fresh = accepted.Where(t => !_subscriptions.ContainsKey(t)).ToList();
-        if (_subscriptions.Count + fresh.Count > _options.MaxTopicsPerConnection)
+        var fresh = accepted.Where(t => Find(t) is null).ToList();
+        if (Volatile.Read(ref _subscriptions).Length + fresh.Count > _options.MaxTopicsPerConnection)
         {
             Error(ErrorCodes.TooManyTopics, $"At most {_options.MaxTopicsPerConnection} topics per connection.");
             return;
@@ -334,8 +333,7 @@ public sealed partial class WebSocketConnection : IDisposable
             }
             var hasSince = since is not null && since.TryGetValue(topic, out _);
             var subscription = new Subscription(topic) { Last = hasSince ? since![topic] : nodeLast };
-            if (_subscriptions.TryRemove(topic, out _)) _gateway.Unregister(topic, this); // re-subscribe: start over from the new since
-            _subscriptions[topic] = subscription;
+            if (Replace(topic, subscription)) _gateway.Unregister(topic, this); // re-subscribe: start over from the new since
             subscriptions.Add((subscription, hasSince));
         }
         if (subscriptions.Count == 0) return;
@@ -343,7 +341,7 @@ public sealed partial class WebSocketConnection : IDisposable
         foreach (var (subscription, catchUp) in subscriptions)
         {
             _gateway.Register(subscription.Topic, this);
-            if (catchUp && !_outbound.Writer.TryWrite(new Outbound(OutboundKind.CatchUp, subscription.Topic, 0, null)))
+            if (catchUp && !_outbound.TryWrite(new Outbound(OutboundKind.CatchUp, subscription.Topic, 0, null)))
                 Overflow(subscription.Topic, subscription);
         }
     }
@@ -358,7 +356,7 @@ public sealed partial class WebSocketConnection : IDisposable
         var removed = new List<string>();
         foreach (var topic in topics.Distinct(StringComparer.Ordinal))
         {
-            if (!_subscriptions.TryRemove(topic, out _)) continue;
+            if (!Remove(topic, null)) continue;
             _gateway.Unregister(topic, this);
             removed.Add(topic);
         }
@@ -371,13 +369,13 @@ public sealed partial class WebSocketConnection : IDisposable
         Control(Frames.Error(code, message));
     }
 
-    private void Control(ReadOnlyMemory<byte> frame) => _outbound.Writer.TryWrite(new Outbound(OutboundKind.Frame, null, 0, frame));
+    private void Control(ReadOnlyMemory<byte> frame) => _outbound.TryWrite(new Outbound(OutboundKind.Frame, null, 0, frame));
 
     private async Task WriteLoop(CancellationToken aborted)
     {
         try
         {
-            var reader = _outbound.Reader;
+            var reader = _outbound;
             while (await reader.WaitToReadAsync(_closing.Token))
             {
                 // Everything queued right now goes out as one batch (one socket write per FrameBatchStream buffer),
@@ -422,13 +420,13 @@ public sealed partial class WebSocketConnection : IDisposable
                 WebSocketMetrics.ControlSent();
                 return;
             case OutboundKind.Resync:
-                if (_subscriptions.TryGetValue(item.Topic!, out var lost)) await Resync(lost, "gap", aborted);
+                if (Find(item.Topic!) is { } lost) await Resync(lost, "gap", aborted);
                 return;
             case OutboundKind.CatchUp:
-                if (_subscriptions.TryGetValue(item.Topic!, out var resuming) && !resuming.Suspended) await Fill(resuming, long.MaxValue, aborted);
+                if (Find(item.Topic!) is { Suspended: false } resuming) await Fill(resuming, long.MaxValue, aborted);
                 return;
             case OutboundKind.Event:
-                if (!_subscriptions.TryGetValue(item.Topic!, out var subscription)) return;
+                if (Find(item.Topic!) is not { } subscription) return;
                 if (item.Seq <= subscription.Last) return;
                 if (item.Seq > subscription.Last + 1 && !await Fill(subscription, item.Seq - 1, aborted)) return;
                 await Send(item.Frame, aborted);
@@ -463,18 +461,52 @@ public sealed partial class WebSocketConnection : IDisposable
 
     private async Task SendResyncs(CancellationToken aborted)
     {
-        while (_resyncs.TryDequeue(out var topic))
-            if (_subscriptions.TryGetValue(topic, out var subscription) && subscription.Suspended) await Resync(subscription, "slow_consumer", aborted);
+        while (_resyncs is not null && _resyncs.TryDequeue(out var topic))
+            if (Find(topic) is { Suspended: true } subscription) await Resync(subscription, "slow_consumer", aborted);
         Interlocked.Exchange(ref _overflowSinceTicks, 0);
     }
 
     /// <summary>Ends the subscription with <c>resync</c>: the client reloads state and subscribes again.</summary>
     private async Task Resync(Subscription subscription, string reason, CancellationToken aborted)
     {
-        if (!_subscriptions.TryRemove(new KeyValuePair<string, Subscription>(subscription.Topic, subscription))) return;
+        if (!Remove(subscription.Topic, subscription)) return;
         _gateway.Unregister(subscription.Topic, this);
         WebSocketMetrics.Resync(subscription.Topic, reason);
         await Send(Frames.Resync(subscription.Topic), aborted);
+    }
+
+    private Subscription? Find(string topic)
+    {
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
+            if (string.Equals(subscription.Topic, topic, StringComparison.Ordinal)) return subscription;
+        return null;
+    }
+
+    /// <summary>Adds <paramref name="subscription"/>, replacing one of the same topic; true when it replaced one.</summary>
+    private bool Replace(string topic, Subscription subscription)
+    {
+        lock (_subscriptionsLock)
+        {
+            var current = _subscriptions;
+            var index = Array.FindIndex(current, s => string.Equals(s.Topic, topic, StringComparison.Ordinal));
+            var next = index >= 0 ? (Subscription[])current.Clone() : [.. current, subscription];
+            if (index >= 0) next[index] = subscription;
+            Volatile.Write(ref _subscriptions, next);
+            return index >= 0;
+        }
+    }
+
+    /// <summary>Removes the topic's subscription (only if it is still <paramref name="expected"/>, when given).</summary>
+    private bool Remove(string topic, Subscription? expected)
+    {
+        lock (_subscriptionsLock)
+        {
+            var current = _subscriptions;
+            var index = Array.FindIndex(current, s => string.Equals(s.Topic, topic, StringComparison.Ordinal));
+            if (index < 0 || (expected is not null && !ReferenceEquals(current[index], expected))) return false;
+            Volatile.Write(ref _subscriptions, [.. current.AsSpan(0, index), .. current.AsSpan(index + 1)]);
+            return true;
+        }
     }
 
     private async Task Send(ReadOnlyMemory<byte> frame, CancellationToken aborted)

@@ -34,6 +34,7 @@ public static class ServiceDefaults
             .Enrich.WithProperty("Application", builder.Environment.ApplicationName)
             // Off the request path: a background writer with a bounded buffer that drops (never blocks) when full.
             .WriteTo.Async(sink => sink.Console(new RenderedCompactJsonFormatter()), bufferSize: 50_000, blockWhenFull: false));
+        CachingLoggerFactory.Decorate(builder.Services);
 
         var health = builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag]);
