@@ -88,7 +88,6 @@ public static class WebSocketEndpoint
             var socket = await context.WebSockets.AcceptWebSocketAsync();
             var batch = (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
             connection = new WebSocketConnection(socket, identity, gateway, access, grains, logger, batch);
-            ReleaseUpgradeRequest(context);
         }
         catch
         {
@@ -102,19 +101,6 @@ public static class WebSocketEndpoint
         }
         return TypedResults.Empty;
     }
-
-    /// <summary>
-    /// The socket lives for hours on the upgrade request's HttpContext. Once authenticated, admitted and accepted,
-    /// nothing reads that request's headers (the bearer token among them) or principal again: the connection keeps
-    /// its own <see cref="ConnectionIdentity"/>. Dropping them keeps an idle connection's memory small.
-    /// </summary>
-    private static void ReleaseUpgradeRequest(HttpContext context)
-    {
-        context.Request.Headers.Clear();
-        context.User = Anonymous;
-    }
-
-    private static readonly System.Security.Claims.ClaimsPrincipal Anonymous = new();
 
     private static ConnectionIdentity? Identify(HttpContext context)
     {
