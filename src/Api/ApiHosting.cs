@@ -14,11 +14,13 @@ using TradingPlatform.Api.Orders;
 using TradingPlatform.Api.Portfolio;
 using TradingPlatform.Api.Positions;
 using TradingPlatform.Api.Risk;
+using TradingPlatform.Api.Rollups;
 using TradingPlatform.Api.Strategies;
 using TradingPlatform.Api.WebSockets;
 using TradingPlatform.Backtesting;
 using TradingPlatform.Candles;
 using TradingPlatform.Hosting;
+using TradingPlatform.Rollups;
 
 namespace TradingPlatform.Api;
 
@@ -40,6 +42,7 @@ public static class ApiHosting
         builder.Services.AddCandleStore(builder.Configuration).AddCandleApi(builder.Configuration); // after AddTradingServiceDefaults (database)
         builder.Services.AddTradingWebSockets();
         builder.Services.AddBacktestStore(builder.Configuration);
+        builder.Services.AddDailyRollupStore(builder.Configuration);
         builder.Services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer((document, _, _) =>
@@ -97,6 +100,7 @@ public static class ApiHosting
         v1.MapFillEndpoints();
         v1.MapPositionEndpoints();
         v1.MapSummaryEndpoints();
+        v1.MapRollupEndpoints();
         v1.MapControlEndpoints();
         v1.MapAlertEndpoints();
         v1.MapSystemEndpoints();

@@ -8,6 +8,7 @@ using TradingPlatform.Candles;
 using TradingPlatform.Common;
 using TradingPlatform.Execution;
 using TradingPlatform.Risk;
+using TradingPlatform.Rollups;
 using TradingPlatform.Storage;
 
 namespace TradingPlatform.Hosting;
@@ -25,6 +26,7 @@ public static class TradingServices
         services.TryAddSingleton<IExecutionVenue, PaperVenue>();
         services.AddBacktestExecution(configuration);
         services.AddCandleStore(configuration);
+        services.AddDailyRollups(configuration);
 
         var connectionString = Platform.PostgresConnectionString(configuration);
         if (connectionString is null)

@@ -38,6 +38,8 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["GET /v1/positions/"] = "viewer",
         ["GET /v1/positions/{strategyId}/{symbol}"] = "viewer",
         ["GET /v1/metrics/summary"] = "viewer",
+        ["GET /v1/metrics/daily"] = "viewer",
+        ["GET /v1/metrics/risk"] = "viewer",
         ["GET /v1/controls/kill-switch"] = "viewer",
         ["POST /v1/controls/kill-switch"] = "admin",
         ["GET /v1/alerts/"] = "viewer",

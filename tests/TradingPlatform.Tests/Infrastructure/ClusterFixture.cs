@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using TradingPlatform.Hosting;
 using TradingPlatform.Storage;
@@ -22,6 +24,8 @@ public class ClusterFixture : IAsyncLifetime
 
         var builder = new TestClusterBuilder(2);
         builder.Properties[$"ConnectionStrings:{Platform.ConnectionStringName}"] = Database.ConnectionString;
+        builder.Properties["Rollups:CheckSeconds"] = "0.2";
+        builder.Properties[RollupClockProperty] = _rollupClockId;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Configure(builder);
         Cluster = builder.Build();
@@ -40,10 +44,24 @@ public class ClusterFixture : IAsyncLifetime
         await Database.DisposeAsync();
     }
 
+    private const string RollupClockProperty = "Tests:RollupClock";
+    private static readonly ConcurrentDictionary<string, ManualClock> RollupClocks = new(StringComparer.Ordinal);
+    private readonly string _rollupClockId = Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// This cluster's daily-rollup clock (its silos run in this process). It starts at the real time and only rollup
+    /// tests move it, forward; nothing else in the silos reads it, and other clusters have their own.
+    /// </summary>
+    public ManualClock RollupClock => RollupClocks.GetOrAdd(_rollupClockId, _ => new ManualClock());
+
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) =>
+        public void Configure(ISiloBuilder siloBuilder)
+        {
             siloBuilder.AddTradingPersistence(siloBuilder.Configuration).AddTradingGrains();
+            var clock = RollupClocks.GetOrAdd(siloBuilder.Configuration[RollupClockProperty] ?? "", _ => new ManualClock());
+            siloBuilder.Services.AddKeyedSingleton<TimeProvider>(global::TradingPlatform.Rollups.RollupClock.Key, clock);
+        }
     }
 }
 
