@@ -17,10 +17,12 @@ using TradingPlatform.Api.Risk;
 using TradingPlatform.Api.Rollups;
 using TradingPlatform.Api.Strategies;
 using TradingPlatform.Api.WebSockets;
+using TradingPlatform.Api.Workspaces;
 using TradingPlatform.Backtesting;
 using TradingPlatform.Candles;
 using TradingPlatform.Hosting;
 using TradingPlatform.Rollups;
+using TradingPlatform.Risk.Delivery;
 
 namespace TradingPlatform.Api;
 
@@ -43,6 +45,8 @@ public static class ApiHosting
         builder.Services.AddTradingWebSockets();
         builder.Services.AddBacktestStore(builder.Configuration);
         builder.Services.AddDailyRollupStore(builder.Configuration);
+        builder.Services.AddAlertDeliveryStore(builder.Configuration);
+        builder.Services.AddWorkspaceApi(builder.Configuration);
         builder.Services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer((document, _, _) =>
@@ -106,6 +110,7 @@ public static class ApiHosting
         v1.MapSystemEndpoints();
         v1.MapRunEndpoints();
         v1.MapCandleEndpoints();
+        v1.MapWorkspaceEndpoints();
         v1.MapWebSocketEndpoint();
         return app;
     }

@@ -7,6 +7,7 @@ using TradingPlatform.Api.Orders;
 using TradingPlatform.Common;
 using TradingPlatform.Orders;
 using TradingPlatform.Risk;
+using TradingPlatform.Risk.Delivery;
 
 namespace TradingPlatform.Api.Risk;
 
@@ -19,6 +20,8 @@ public static class AlertEndpoints
         alerts.MapGet("/", List).WithName("ListAlerts").WithSummary("Risk alerts newest first; filters severity (info, warning, critical), acknowledged (true/false)");
         alerts.MapPost("/{id}/ack", Acknowledge).WithName("AcknowledgeAlert").RequireAuthorization(Policies.Trader)
             .WithSummary("Acknowledge an alert (repeating keeps the first acknowledgement)").ProducesProblem(StatusCodes.Status404NotFound);
+        alerts.MapGet("/deliveries", Deliveries).WithName("ListAlertDeliveries").RequireAuthorization(Policies.Admin)
+            .WithSummary("Alert deliveries to the configured notifiers (the webhook), newest first: status (pending, delivered, failed, dropped), attempts, last status code and error, next attempt; filters status, alertId");
         v1.MapGet("/audit", Audit).WithTags("Audit").WithName("ListAudit").RequireAuthorization(Policies.Admin)
             .WithSummary("Admin actions and automatic trips newest first: who, what, when, before and after; filters actor, action");
         return v1;
@@ -39,6 +42,21 @@ public static class AlertEndpoints
         return alert is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Alert not found", detail: $"No alert has id '{Wire.Shorten(id)}'.")
             : TypedResults.Ok(alert);
+    }
+
+    private static async Task<Results<Ok<Page<AlertDelivery>>, ValidationProblem>> Deliveries(
+        string? status, string? alertId, int? page, [FromQuery(Name = "per_page")] int? perPage, IAlertDeliveryStore store, HttpContext context)
+    {
+        Paging.TryCreate(page, perPage, out var request, out var errors);
+        AlertDeliveryStatus? parsed = null;
+        if (status is not null)
+        {
+            if (AlertDeliveryStatuses.TryParse(status, out var value)) parsed = value;
+            else Wire.Add(errors, "status", $"'{Wire.Shorten(status)}' is not one of {string.Join(", ", AlertDeliveryStatuses.Names)}.");
+        }
+        if (alertId is { Length: 0 or > 200 }) Wire.Add(errors, "alertId", "Must be 1 to 200 characters.");
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(await store.List(new AlertDeliveryQuery(parsed, alertId), request, context.RequestAborted));
     }
 
     private static async Task<Results<Ok<Page<AuditEntry>>, ValidationProblem>> Audit(

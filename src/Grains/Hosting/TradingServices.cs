@@ -9,6 +9,7 @@ using TradingPlatform.Common;
 using TradingPlatform.Execution;
 using TradingPlatform.Risk;
 using TradingPlatform.Rollups;
+using TradingPlatform.Risk.Delivery;
 using TradingPlatform.Storage;
 
 namespace TradingPlatform.Hosting;
@@ -27,6 +28,7 @@ public static class TradingServices
         services.AddBacktestExecution(configuration);
         services.AddCandleStore(configuration);
         services.AddDailyRollups(configuration);
+        services.AddAlertDelivery(configuration);
 
         var connectionString = Platform.PostgresConnectionString(configuration);
         if (connectionString is null)
