@@ -25,7 +25,7 @@ public static class RunEndpoints
     {
         var runs = v1.MapGroup("/runs").WithTags("Backtests");
         runs.MapPost("/", Create).WithName("CreateRun").RequireAuthorization(Policies.Trader).WithRateLimitTier(RateTier.Backtest)
-            .WithSummary("Queue a backtest: {strategy {kind, parameters}, symbol, timeframe, from, to, initialCapital, feeBps, slippageBps, periodsPerYear?, riskFreeRate?}; 202 with Location")
+            .WithSummary("Queue a backtest: {strategy {kind, parameters}, symbol, timeframe, from, to, initialCapital, feeBps, slippageBps, periodsPerYear?, riskFreeRate?, benchmarkSymbol?}; 202 with Location")
             .ProducesValidationProblem();
         runs.MapGet("/", List).WithName("ListRuns").WithSummary("Runs newest first; filters status, strategyKind, symbol");
         runs.MapGet("/{id}", Get).WithName("GetRun").WithSummary("A run's status, progress 0..1, times and error").ProducesProblem(StatusCodes.Status404NotFound);
@@ -38,11 +38,19 @@ public static class RunEndpoints
         return v1;
     }
 
-    private static async Task<Results<AcceptedAtRoute<RunView>, ValidationProblem>> Create(CreateRunRequest body, IGrainFactory grains, ClaimsPrincipal user)
+    private static async Task<Results<AcceptedAtRoute<RunView>, ValidationProblem>> Create(CreateRunRequest body, IGrainFactory grains, ClaimsPrincipal user,
+        ICandleStore candles, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var request = body.ToRequest(errors);
         if (request is null) return TypedResults.ValidationProblem(errors);
+        if (request.BenchmarkSymbol is { } benchmark
+            && (await candles.Query(benchmark, request.Timeframe, request.FromUtc, request.ToUtc, 1, cancellationToken)).Count == 0)
+        {
+            Wire.Add(errors, "benchmarkSymbol",
+                $"No {request.Timeframe.WireName()} candles for {benchmark} from {request.FromUtc:O} to {request.ToUtc:O}: the benchmark needs candles over the run's range (import them with POST /v1/candles/import).");
+            return TypedResults.ValidationProblem(errors);
+        }
         var id = Guid.CreateVersion7().ToString("N");
         var grain = grains.GetGrain<IBacktestRunGrain>(id);
         if (!await grain.Create(request, Wire.Actor(user))) throw new InvalidOperationException($"Run id {id} is taken."); // a fresh v7 GUID: cannot happen
@@ -120,7 +128,8 @@ public sealed record CreateRunRequest(
     decimal? FeeBps,
     decimal? SlippageBps,
     int? PeriodsPerYear,
-    double? RiskFreeRate)
+    double? RiskFreeRate,
+    string? BenchmarkSymbol = null)
 {
     public const int DefaultPeriodsPerYear = 252;
 
@@ -147,7 +156,8 @@ public sealed record CreateRunRequest(
 
         var request = new BacktestRequest(kind.Value, parameters, StrategyRules.NormalizeSymbol(Symbol!), timeframe.Value,
             From!.Value.UtcDateTime, To!.Value.UtcDateTime, InitialCapital!.Value, FeeBps ?? 0, SlippageBps ?? 0,
-            PeriodsPerYear ?? DefaultPeriodsPerYear, RiskFreeRate ?? 0);
+            PeriodsPerYear ?? DefaultPeriodsPerYear, RiskFreeRate ?? 0,
+            BenchmarkSymbol is null ? null : StrategyRules.NormalizeSymbol(BenchmarkSymbol));
         foreach (var (field, messages) in BacktestRules.Validate(request)) errors[field] = messages;
         return errors.Count == 0 ? request : null;
     }
@@ -172,6 +182,7 @@ public sealed record RunView(
     decimal SlippageBps,
     int PeriodsPerYear,
     double RiskFreeRate,
+    string? BenchmarkSymbol,
     string CreatedBy,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
@@ -185,7 +196,7 @@ public sealed record RunView(
     {
         var r = run.Request;
         return new RunView(run.Id, run.Status, run.Progress, new RunStrategyView(r.Kind.WireName(), r.Parameters), r.Symbol, r.Timeframe.WireName(),
-            r.FromUtc, r.ToUtc, r.InitialCapital, r.FeeBps, r.SlippageBps, r.PeriodsPerYear, r.RiskFreeRate, run.CreatedBy, run.CreatedAtUtc,
+            r.FromUtc, r.ToUtc, r.InitialCapital, r.FeeBps, r.SlippageBps, r.PeriodsPerYear, r.RiskFreeRate, r.BenchmarkSymbol, run.CreatedBy, run.CreatedAtUtc,
             run.StartedAtUtc, run.FinishedAtUtc, run.Error, run.Attempts, run.Bars, run.CancelRequested);
     }
 }

@@ -18,6 +18,9 @@ public static class StrategyEndpoints
             .WithSummary("Strategies in creation order, with live state");
         group.MapGet("/{id}", Get).WithName("GetStrategy")
             .WithSummary("One strategy's live state").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/diagnostics", Diagnostics).WithName("GetStrategyDiagnostics")
+            .WithSummary("Why a strategy is (not) trading: per symbol the last price its signal saw, indicators, the last decision and why; the last risk rejections")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", Create).WithName("CreateStrategy").RequireAuthorization(Policies.Admin)
             .WithSummary("Create a strategy (starts stopped)").ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPatch("/{id}", Update).WithName("UpdateStrategy").RequireAuthorization(Policies.Admin)
@@ -40,6 +43,13 @@ public static class StrategyEndpoints
     {
         var snapshot = StrategyRules.IsValidId(id) ? await grains.GetGrain<IStrategyGrain>(id).Get() : null;
         return snapshot is null ? NotFound(id) : TypedResults.Ok(snapshot);
+    }
+
+    /// <summary>From the strategy grain's memory: no database query. A stopped or halted strategy answers too.</summary>
+    private static async Task<Results<Ok<StrategyDiagnostics>, ProblemHttpResult>> Diagnostics(string id, IGrainFactory grains)
+    {
+        var diagnostics = StrategyRules.IsValidId(id) ? await grains.GetGrain<IStrategyGrain>(id).Diagnostics() : null;
+        return diagnostics is null ? NotFound(id) : TypedResults.Ok(diagnostics);
     }
 
     private static async Task<Results<Created<StrategySnapshot>, ValidationProblem, ProblemHttpResult>> Create(

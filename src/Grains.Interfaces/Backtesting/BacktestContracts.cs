@@ -16,6 +16,8 @@ public enum BacktestStatus
 }
 
 /// <summary>What to backtest: a strategy kind and its parameters over one symbol's candles in [From, To).</summary>
+/// <remarks><see cref="BenchmarkSymbol"/>: when set, the results add beta, alpha and the benchmark's return, from that
+/// symbol's candles of the same timeframe over the same range.</remarks>
 [GenerateSerializer, Immutable, Alias("backtest-request.v1")]
 public sealed record BacktestRequest(
     [property: Id(0)] StrategyKind Kind,
@@ -28,7 +30,8 @@ public sealed record BacktestRequest(
     [property: Id(7)] decimal FeeBps,
     [property: Id(8)] decimal SlippageBps,
     [property: Id(9)] int PeriodsPerYear,
-    [property: Id(10)] double RiskFreeRate);
+    [property: Id(10)] double RiskFreeRate,
+    [property: Id(11)] string? BenchmarkSymbol = null);
 
 /// <summary>A run as its grain holds it (and as the <c>backtest_runs</c> table stores it).</summary>
 [GenerateSerializer, Immutable, Alias("backtest-run.v1")]

@@ -21,6 +21,10 @@ public interface IStrategyGrain : IGrainWithStringKey
     [Alias("get"), ReadOnly]
     Task<StrategySnapshot?> Get();
 
+    /// <summary>Why the strategy is (not) trading: signal inputs, indicators, last decisions, recent risk rejections; null when no strategy has this id.</summary>
+    [Alias("diagnostics"), ReadOnly]
+    Task<StrategyDiagnostics?> Diagnostics();
+
     [Alias("update")]
     Task<StrategyOutcome> Update(StrategyPatch patch);
 

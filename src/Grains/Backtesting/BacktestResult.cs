@@ -62,6 +62,11 @@ public sealed record RoundTrip(DateTime OpenedUtc, DateTime ClosedUtc, bool IsLo
 /// <param name="Exposure">Fraction of bars during which the position was not flat (time in market), 0 to 1.</param>
 /// <param name="FinalEquity">Cash + position × the last close.</param>
 /// <param name="InitialCapital">The starting cash.</param>
+/// <param name="BenchmarkSymbol">The benchmark the run was compared with (null: none asked for; then the three below are null).</param>
+/// <param name="Beta">empyrical's beta against the benchmark's daily returns on the days both have; null with fewer than 2 such
+/// days or a benchmark that does not move.</param>
+/// <param name="Alpha">empyrical's annualised alpha: <c>(mean(r − rf/P − β·(b − rf/P)) + 1)^P − 1</c>; null when beta is.</param>
+/// <param name="BenchmarkReturn">The benchmark's close-to-close return over the run's range: last close / first close − 1.</param>
 public sealed record BacktestMetrics(
     decimal TotalReturn,
     double? Cagr,
@@ -75,4 +80,8 @@ public sealed record BacktestMetrics(
     int ClosedTrades,
     double Exposure,
     decimal FinalEquity,
-    decimal InitialCapital);
+    decimal InitialCapital,
+    string? BenchmarkSymbol = null,
+    double? Beta = null,
+    double? Alpha = null,
+    decimal? BenchmarkReturn = null);

@@ -25,6 +25,8 @@ public static class BacktestRules
             foreach (var (key, messages) in StrategyRules.ValidateParameters(request.Kind, request.Parameters, "strategy"))
                 errors[key] = messages;
         if (!StrategyRules.IsValidSymbol(request.Symbol)) errors["symbol"] = ["Must be 1-20 characters: A-Z, 0-9, '.', '_' or '-'."];
+        if (request.BenchmarkSymbol is not null && !StrategyRules.IsValidSymbol(request.BenchmarkSymbol))
+            errors["benchmarkSymbol"] = ["Must be 1-20 characters: A-Z, 0-9, '.', '_' or '-' (or absent for no benchmark)."];
         if (!Enum.IsDefined(request.Timeframe)) errors["timeframe"] = ["Must be one of 1m, 5m, 15m, 1h, 4h, 1d."];
         if (request.FromUtc >= request.ToUtc) errors["to"] = ["Must be after 'from'."];
         else if (Enum.IsDefined(request.Timeframe) && (request.ToUtc - request.FromUtc).Ticks / request.Timeframe.Length().Ticks > MaxBars)

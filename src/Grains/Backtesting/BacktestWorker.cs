@@ -150,8 +150,42 @@ public sealed partial class BacktestWorker(
         if (directive != BacktestDirective.Continue)
             return directive == BacktestDirective.Cancel ? (BacktestStatus.Cancelled, engine.BarsProcessed, null) : (null, engine.BarsProcessed, null);
         var result = engine.Complete();
+        if (request.BenchmarkSymbol is { } benchmark)
+        {
+            try
+            {
+                result = await CompareWithBenchmark(result, request, benchmark, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogRunFailed(logger, started.Id, e);
+                return (BacktestStatus.Failed, engine.BarsProcessed, $"The benchmark {benchmark} could not be read: {e.Message}");
+            }
+        }
         await results.SaveResults(started.Id, result, cancellationToken);
         return (BacktestStatus.Completed, engine.BarsProcessed, null);
+    }
+
+    /// <summary>
+    /// Beta, alpha and the benchmark's return, from the benchmark's bars of the run's timeframe over the run's range
+    /// (validated to exist when the run was created; a benchmark without bars leaves beta and alpha null).
+    /// </summary>
+    private async Task<BacktestResult> CompareWithBenchmark(BacktestResult result, BacktestRequest request, string benchmark, CancellationToken cancellationToken)
+    {
+        var series = new BenchmarkSeries();
+        await foreach (var batch in candles.ReadBatches(benchmark, request.Timeframe, request.FromUtc, request.ToUtc, options.Value.BatchSize, cancellationToken))
+            series.Add(batch);
+        var comparison = BenchmarkMetrics.Compare(benchmark, request.InitialCapital, result.EquityCurve, series, request.PeriodsPerYear, request.RiskFreeRate);
+        return result with
+        {
+            Metrics = result.Metrics with
+            {
+                BenchmarkSymbol = benchmark,
+                Beta = comparison.Beta,
+                Alpha = comparison.Alpha,
+                BenchmarkReturn = comparison.Return,
+            },
+        };
     }
 
     /// <summary>

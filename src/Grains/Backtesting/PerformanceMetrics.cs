@@ -174,6 +174,46 @@ public static class PerformanceMetrics
         return loss == 0m ? null : (double)(profit / loss);
     }
 
+    /// <summary>
+    /// empyrical's <c>beta_aligned</c>: <c>mean((b − mean(b)) · r) / mean((b − mean(b))²)</c> over returns already aligned
+    /// day by day — the covariance with the benchmark over the benchmark's variance, both with ddof 0 (the ratio is the
+    /// same with ddof 1). The risk-free rate does not change it (a constant shifts neither covariance nor variance).
+    /// Null for fewer than 2 days or when the benchmark's variance is below 1e-30 (empyrical: NaN).
+    /// </summary>
+    /// <exception cref="ArgumentException">The two series differ in length (they must be aligned first).</exception>
+    public static double? Beta(ReadOnlySpan<double> returns, ReadOnlySpan<double> benchmarkReturns)
+    {
+        if (returns.Length != benchmarkReturns.Length) throw new ArgumentException("Align the returns with the benchmark's first: the lengths differ.", nameof(benchmarkReturns));
+        if (returns.Length < 2) return null;
+        var benchmarkMean = Mean(benchmarkReturns);
+        double covariance = 0, variance = 0;
+        for (var i = 0; i < returns.Length; i++)
+        {
+            var residual = benchmarkReturns[i] - benchmarkMean;
+            covariance += residual * returns[i];
+            variance += residual * residual;
+        }
+        covariance /= returns.Length;
+        variance /= returns.Length;
+        return variance < 1e-30 ? null : covariance / variance;
+    }
+
+    /// <summary>
+    /// empyrical's <c>alpha_aligned</c>, annualised by compounding: <c>(mean(xᵢ − β · yᵢ) + 1)^P − 1</c> with excess returns
+    /// <c>xᵢ = rᵢ − rf / P</c>, <c>yᵢ = bᵢ − rf / P</c> and β from <see cref="Beta"/>. Null when beta is (fewer than 2 days, a
+    /// flat benchmark) or the result overflows.
+    /// </summary>
+    public static double? Alpha(ReadOnlySpan<double> returns, ReadOnlySpan<double> benchmarkReturns, int periodsPerYear, double riskFreeRate = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(periodsPerYear);
+        if (Beta(returns, benchmarkReturns) is not { } beta) return null;
+        var target = riskFreeRate / periodsPerYear;
+        var residual = 0.0;
+        for (var i = 0; i < returns.Length; i++) residual += returns[i] - target - beta * (benchmarkReturns[i] - target);
+        var alpha = Math.Pow(residual / returns.Length + 1, periodsPerYear) - 1;
+        return double.IsFinite(alpha) ? alpha : null;
+    }
+
     private static double[] Excess(ReadOnlySpan<double> returns, int periodsPerYear, double riskFreeRate)
     {
         var target = riskFreeRate / periodsPerYear;

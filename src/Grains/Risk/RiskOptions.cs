@@ -19,6 +19,10 @@ public sealed class RiskOptions
     [Range(1, 10_000_000)]
     public int MaxOrdersPerSecondPerStrategy { get; set; } = 1_000;
 
+    /// <summary>Risk rejections each strategy keeps in memory for <c>GET /v1/strategies/{id}/diagnostics</c> (newest first).</summary>
+    [Range(1, 1_000)]
+    public int RecentRejectionsPerStrategy { get; set; } = 20;
+
     /// <summary>Equity before any PnL, for the portfolio summary.</summary>
     [Range(0, double.MaxValue)]
     public decimal StartingEquity { get; set; } = 1_000_000m;

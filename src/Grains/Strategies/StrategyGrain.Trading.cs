@@ -29,6 +29,13 @@ public sealed partial class StrategyGrain
         public decimal? LastPrice;
         public DateTimeOffset? LastTimeUtc;
         public ISignal? Signal;
+
+        // Diagnostics: plain fields written per tick (no allocation), turned into text only when read.
+        public Decision? LastDecision;
+        public decimal? SignalPrice;
+        public DateTimeOffset SignalTimeUtc;
+        public DateTimeOffset SignalProcessedAtUtc;
+        public long StaleTicks;
     }
 
     private bool _deskOpen;
@@ -87,14 +94,14 @@ public sealed partial class StrategyGrain
         if (!_clientIdsComplete && await journal.FindOrder(spec.StrategyId, spec.ClientOrderId) is { } stored)
             return new OrderOutcome(OrderOutcomeKind.Duplicate, stored);
 
-        var order = await Decide(spec, bypassKillSwitch: false);
+        var order = await Decide(spec, bypassKillSwitch: false, OrderSource.Api);
         return order.Duplicate
             ? new OrderOutcome(OrderOutcomeKind.Duplicate, order.Order)
             : new OrderOutcome(OrderOutcomeKind.Placed, order.Order);
     }
 
     /// <summary>Risk, then the venue, then one journal unit (the order with its immediate fills), then the position.</summary>
-    private async Task<(OrderSnapshot Order, bool Duplicate)> Decide(OrderSpec spec, bool bypassKillSwitch)
+    private async Task<(OrderSnapshot Order, bool Duplicate)> Decide(OrderSpec spec, bool bypassKillSwitch, OrderSource source)
     {
         var now = clock.GetUtcNow();
         var desk = _symbols[spec.Symbol];
@@ -115,6 +122,7 @@ public sealed partial class StrategyGrain
         }
         Remember(order);
         if (order.Status.IsWorking()) _working[order.OrderId] = order;
+        if (order.Status == OrderStatus.Rejected) KeepRejection(order, source);
         TradingMetrics.OrderPlaced(order);
         if (result.Fills.Count > 0) await Applied(result.Fills, FillSource.Paper);
         return (order, false);
@@ -294,7 +302,11 @@ public sealed partial class StrategyGrain
     public async Task OnTick(Tick tick)
     {
         if (!state.RecordExists || !_symbols.TryGetValue(tick.Symbol, out var desk)) return;
-        if (desk.LastTimeUtc is { } last && tick.TimeUtc < last) return;
+        if (desk.LastTimeUtc is { } last && tick.TimeUtc < last)
+        {
+            desk.StaleTicks++;
+            return;
+        }
         desk.LastPrice = tick.Price;
         desk.LastTimeUtc = tick.TimeUtc;
         RollDay();
@@ -326,19 +338,38 @@ public sealed partial class StrategyGrain
             await CheckDailyLoss();
         }
 
-        // The strategy's own signal, through the same risk checks as any order.
-        if (state.State.Status == StrategyStatus.Running && desk.Signal?.OnPrice(tick.Price) is { } target)
+        // The strategy's own signal, through the same risk checks as any order. Each outcome is kept as a decision code
+        // (diagnostics format it when read).
+        var now = clock.GetUtcNow();
+        if (state.State.Status != StrategyStatus.Running || desk.Signal is null)
         {
-            var working2 = _working.Values.Where(o => o.Symbol == tick.Symbol).Sum(o => o.Side.Sign() * o.RemainingQuantity);
-            var delta = target - desk.Book.Quantity - working2;
-            if (delta != 0m)
-            {
-                var spec = new OrderSpec(this.GetPrimaryKeyString(), tick.Symbol, delta > 0 ? Side.Buy : Side.Sell, Math.Abs(delta), OrderType.Market, null,
-                    $"signal:{Guid.CreateVersion7():N}");
-                var (order, _) = await Decide(spec, bypassKillSwitch: false);
-                LogSignalOrder(logger, spec.StrategyId, tick.Symbol, target, order.Status);
-            }
+            var code = state.State.Status == StrategyStatus.Halted ? DecisionCode.StrategyHalted : DecisionCode.StrategyStopped;
+            desk.LastDecision = new Decision(code, now, tick.Price, desk.Book.Quantity, 0m);
+            return;
         }
+        desk.SignalPrice = tick.Price;
+        desk.SignalTimeUtc = tick.TimeUtc;
+        desk.SignalProcessedAtUtc = now;
+        if (desk.Signal.OnPrice(tick.Price) is not { } target)
+        {
+            desk.LastDecision = new Decision(DecisionCode.NoSignal, now, tick.Price, desk.Book.Quantity, 0m);
+            return;
+        }
+        var working2 = _working.Values.Where(o => o.Symbol == tick.Symbol).Sum(o => o.Side.Sign() * o.RemainingQuantity);
+        var delta = target - desk.Book.Quantity - working2;
+        if (delta == 0m)
+        {
+            var code = working2 == 0m ? DecisionCode.AlreadyPositioned : DecisionCode.CoveredByWorkingOrders;
+            desk.LastDecision = new Decision(code, now, tick.Price, desk.Book.Quantity, working2) { Target = target };
+            return;
+        }
+        var spec = new OrderSpec(this.GetPrimaryKeyString(), tick.Symbol, delta > 0 ? Side.Buy : Side.Sell, Math.Abs(delta), OrderType.Market, null,
+            $"signal:{Guid.CreateVersion7():N}");
+        var positionBefore = desk.Book.Quantity;
+        var (placed, _) = await Decide(spec, bypassKillSwitch: false, OrderSource.Signal);
+        desk.LastDecision = new Decision(placed.Status == OrderStatus.Rejected ? DecisionCode.OrderRejected : DecisionCode.OrderPlaced,
+            now, tick.Price, positionBefore, working2) { Target = target, Order = placed };
+        LogSignalOrder(logger, spec.StrategyId, tick.Symbol, target, placed.Status);
     }
 
     public async Task<ControlsApplied> ApplyControls(RiskControls controls, bool cancelOpenOrders, bool flatten)
@@ -361,7 +392,7 @@ public sealed partial class StrategyGrain
                 var spec = new OrderSpec(this.GetPrimaryKeyString(), symbol, desk.Book.Quantity > 0 ? Side.Sell : Side.Buy,
                     Math.Abs(desk.Book.Quantity), OrderType.Market, null, $"flatten:{controls.Version.ToString(CultureInfo.InvariantCulture)}:{symbol}");
                 if (_recentByClientId.ContainsKey(spec.ClientOrderId)) continue;
-                await Decide(spec, bypassKillSwitch: true);
+                await Decide(spec, bypassKillSwitch: true, OrderSource.Flatten);
                 flattening++;
             }
         }

@@ -201,6 +201,62 @@ public sealed class RunApiTests(BacktestApiFactory factory)
     }
 
     [Fact]
+    public async Task Buy_and_hold_against_its_own_symbol_has_beta_near_1_alpha_near_0_and_the_benchmark_return_is_the_price_return()
+    {
+        var (symbol, rows) = await ImportSpyDaily();
+        var trader = await factory.As("trader");
+        // 1,000 shares at about 97: 97 % of the capital in SPY at the start, more as it rises, so beta is just under 1.
+        var body = RunBody(symbol, "buy_and_hold", new() { ["quantity"] = 1000 }, feeBps: 0, slippageBps: 0);
+        body["benchmarkSymbol"] = symbol.ToLowerInvariant(); // symbols are normalized like the run's own
+        var id = await Queue(trader, body);
+        Assert.Equal(symbol, (string?)(await (await trader.Get($"/v1/runs/{id}")).Read())["benchmarkSymbol"]);
+
+        Assert.Equal("completed", (string?)(await Finished(trader, id))["status"]);
+        var metrics = (await (await trader.Get($"/v1/runs/{id}/results")).Read())["metrics"]!;
+        Assert.Equal(symbol, (string?)metrics["benchmarkSymbol"]);
+        var beta = (double)metrics["beta"]!;
+        var alpha = (double)metrics["alpha"]!;
+        Assert.InRange(beta, 0.97, 1.0); // independent replay of the same bars in Python: 0.98304
+        Assert.InRange(alpha, -0.005, 0.005); // the same replay: -0.00021
+        var firstClose = decimal.Parse(rows[0][6], CultureInfo.InvariantCulture);
+        var lastClose = decimal.Parse(rows[^1][6], CultureInfo.InvariantCulture);
+        Assert.Equal(lastClose / firstClose - 1, metrics["benchmarkReturn"].Number());
+
+        // Without a benchmark the three are null.
+        var plain = await Queue(trader, RunBody(symbol, "buy_and_hold", new() { ["quantity"] = 1000 }));
+        Assert.Equal("completed", (string?)(await Finished(trader, plain))["status"]);
+        var plainMetrics = (await (await trader.Get($"/v1/runs/{plain}/results")).Read())["metrics"]!;
+        Assert.Null(plainMetrics["beta"]);
+        Assert.Null(plainMetrics["alpha"]);
+        Assert.Null(plainMetrics["benchmarkReturn"]);
+    }
+
+    [Fact]
+    public async Task A_benchmark_without_candles_in_the_range_is_refused_at_creation()
+    {
+        var (symbol, _) = await ImportSpyDaily();
+        var trader = await factory.As("trader");
+
+        async Task<string[]> BenchmarkErrors(string benchmark, string from = "1998-01-01T00:00:00Z", string to = "2021-04-01T00:00:00Z")
+        {
+            var body = RunBody(symbol, "buy_and_hold", new() { ["quantity"] = 1 }, from: from, to: to);
+            body["benchmarkSymbol"] = benchmark;
+            var response = await trader.PostJson("/v1/runs", body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var errors = (await response.Read())["errors"]!.AsObject();
+            return errors["benchmarkSymbol"]!.AsArray().Select(m => (string)m!).ToArray();
+        }
+
+        Assert.Contains("No 1d candles", Assert.Single(await BenchmarkErrors(TradingClient.NewSymbol())), StringComparison.Ordinal);
+        Assert.Contains("No 1d candles", Assert.Single(await BenchmarkErrors(symbol, "1990-01-01T00:00:00Z", "1991-01-01T00:00:00Z")), StringComparison.Ordinal);
+        Assert.Single(await BenchmarkErrors("not a symbol!"));
+        Assert.Single(await BenchmarkErrors(new string('A', 40)));
+        var runs = await (await trader.Get($"/v1/runs?symbol={symbol}&per_page=500")).Read();
+        Assert.Equal(0, (int)runs["total"]!); // nothing was queued
+    }
+
+    [Fact]
     public async Task Cancelling_a_queued_run_cancels_it_and_a_second_cancel_is_a_conflict()
     {
         var (symbol, _) = await ImportSpyDaily();

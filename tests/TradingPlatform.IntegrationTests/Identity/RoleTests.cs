@@ -22,6 +22,7 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["PATCH /v1/users/{id}"] = "admin",
         ["GET /v1/strategies/"] = "viewer",
         ["GET /v1/strategies/{id}"] = "viewer",
+        ["GET /v1/strategies/{id}/diagnostics"] = "viewer",
         ["POST /v1/strategies/"] = "admin",
         ["PATCH /v1/strategies/{id}"] = "admin",
         ["GET /v1/system/status"] = "viewer",

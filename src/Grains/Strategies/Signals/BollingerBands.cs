@@ -32,6 +32,9 @@ public sealed class BollingerBands
 
     public bool IsReady => _window.IsFull;
 
+    /// <summary>How many values the window holds (up to <see cref="Period"/>).</summary>
+    public int Count => _window.Count;
+
     /// <summary>The simple mean of the window.</summary>
     public decimal? Middle { get; private set; }
 

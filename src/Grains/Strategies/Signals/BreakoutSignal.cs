@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
 namespace TradingPlatform.Strategies.Signals;
 
 /// <summary>
@@ -43,4 +46,23 @@ public sealed class BreakoutSignal : ISignal
         _range.Add(price);
         return result;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Indicators: <c>rangeHigh</c> and <c>rangeLow</c> of the last <c>lookback</c> prices (what the next price must break).</remarks>
+    public SignalInspection Inspect()
+    {
+        var indicators = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new KeyValuePair<string, decimal?>[]
+        {
+            new("rangeHigh", _range.Max),
+            new("rangeLow", _range.Min),
+        });
+        var note = !_range.IsReady
+            ? Text($"Warming up: {_range.Count} of {_range.Lookback} prices for the range; no decision before it is full.")
+            : Text($"No breakout: the target stays {_target} until a price goes above {Show(_range.Max)} (long) or below {Show(_range.Min)} (short).");
+        return new SignalInspection(_range.IsReady, _range.Count, _range.Lookback, _target, indicators, note);
+    }
+
+    private static string Show(decimal? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

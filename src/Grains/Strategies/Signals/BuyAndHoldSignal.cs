@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
 namespace TradingPlatform.Strategies.Signals;
 
 /// <summary>
@@ -22,4 +25,11 @@ public sealed class BuyAndHoldSignal : ISignal
         _bought = true;
         return _quantity;
     }
+
+    /// <inheritdoc/>
+    public SignalInspection Inspect() => new(_bought, _bought ? 1 : 0, 1, _bought ? _quantity : 0m,
+        ImmutableSortedDictionary<string, decimal?>.Empty.WithComparers(StringComparer.Ordinal),
+        _bought
+            ? string.Create(CultureInfo.InvariantCulture, $"Bought {_quantity} on the first price and holds: the target never changes again.")
+            : "Waiting for the first price, which sets the target.");
 }

@@ -16,4 +16,10 @@ public interface ISignal
     /// when the signal's target changes on this price, otherwise null (also null while warming up).
     /// </summary>
     decimal? OnPrice(decimal price);
+
+    /// <summary>
+    /// The signal's state for diagnostics: warm-up progress, indicator values, the target it holds and a sentence on
+    /// why it does (not) emit. Called only when someone asks (never per price), so it may allocate and format.
+    /// </summary>
+    SignalInspection Inspect() => SignalInspection.Opaque;
 }

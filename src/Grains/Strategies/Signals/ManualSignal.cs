@@ -11,4 +11,10 @@ public sealed class ManualSignal : ISignal
     }
 
     public decimal? OnPrice(decimal price) => null;
+
+    /// <inheritdoc/>
+    public SignalInspection Inspect() => Described;
+
+    private static readonly SignalInspection Described = new(true, 0, 0, 0m, System.Collections.Immutable.ImmutableSortedDictionary<string, decimal?>.Empty,
+        "A manual strategy has no signal: its orders come from POST /v1/orders.");
 }

@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
 namespace TradingPlatform.Strategies.Signals;
 
 /// <summary>
@@ -53,4 +56,30 @@ public sealed class MeanReversionSignal : ISignal
         _bands.Add(price);
         return result;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Indicators: <c>lower</c>, <c>middle</c>, <c>upper</c> and <c>stdDev</c> of the last <c>window</c> prices
+    /// (the bands the next price is measured against).</remarks>
+    public SignalInspection Inspect()
+    {
+        var indicators = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new KeyValuePair<string, decimal?>[]
+        {
+            new("lower", _bands.Lower),
+            new("middle", _bands.Middle),
+            new("upper", _bands.Upper),
+            new("stdDev", _bands.StandardDeviation),
+        });
+        var note = !_bands.IsReady
+            ? Text($"Warming up: {_bands.Count} of {_bands.Period} prices for the bands; no decision before they are full.")
+            : _target == 0m
+                ? Text($"Inside the bands: flat until a price falls below {Show(_bands.Lower)} (long) or rises above {Show(_bands.Upper)} (short).")
+                : _target > 0m
+                    ? Text($"Long {_target}: held until a price reaches the middle {Show(_bands.Middle)} (flat) or rises above {Show(_bands.Upper)} (short).")
+                    : Text($"Short {-_target}: held until a price reaches the middle {Show(_bands.Middle)} (flat) or falls below {Show(_bands.Lower)} (long).");
+        return new SignalInspection(_bands.IsReady, _bands.Count, _bands.Period, _target, indicators, note);
+    }
+
+    private static string Show(decimal? value) => value is { } v ? Math.Round(v, 8).ToString(CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

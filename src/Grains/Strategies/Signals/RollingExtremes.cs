@@ -29,6 +29,9 @@ public sealed class RollingExtremes
 
     public bool IsReady => _count >= Lookback;
 
+    /// <summary>How many values the window holds (up to <see cref="Lookback"/>).</summary>
+    public int Count => (int)Math.Min(_count, Lookback);
+
     /// <summary>The highest of the last <see cref="Lookback"/> values, or null while warming up.</summary>
     public decimal? Max => IsReady ? _max.Front : null;
 

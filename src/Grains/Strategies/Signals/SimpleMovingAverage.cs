@@ -25,6 +25,9 @@ public sealed class SimpleMovingAverage
 
     public bool IsReady => _window.IsFull;
 
+    /// <summary>How many values the window holds (up to <see cref="Period"/>).</summary>
+    public int Count => _window.Count;
+
     /// <summary>The mean of the last <see cref="Period"/> values, or null while warming up (computed on each read).</summary>
     public decimal? Value => _window.IsFull ? _window.Sum / _window.Capacity : null;
 

@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
 namespace TradingPlatform.Strategies.Signals;
 
 /// <summary>
@@ -62,4 +65,35 @@ public sealed class SmaCrossSignal : ISignal
         _target = target;
         return target;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Indicators: <c>smaFast</c>, <c>smaSlow</c> and <c>side</c> (+1 fast above slow, −1 below, 0 not known yet).</remarks>
+    public SignalInspection Inspect()
+    {
+        var fast = _fast.Value;
+        var slow = _slow.Value;
+        var indicators = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new KeyValuePair<string, decimal?>[]
+        {
+            new("smaFast", fast),
+            new("smaSlow", slow),
+            new("side", _slow.IsReady ? _side : null),
+        });
+        string note;
+        if (!_slow.IsReady)
+            note = Text($"Warming up: {_slow.Count} of {_slow.Period} prices for SMA({_slow.Period}); no decision before it is full.");
+        else if (_side == 0)
+            note = Text($"Armed, no side yet: SMA({_fast.Period}) {Show(fast)} equals SMA({_slow.Period}) {Show(slow)}; the first cross after a side is known sets the target.");
+        else
+        {
+            var where = _side > 0 ? "above" : "below";
+            note = _target == 0m
+                ? Text($"No crossover yet: SMA({_fast.Period}) {Show(fast)} is {where} SMA({_slow.Period}) {Show(slow)}; nothing is traded before the first cross (the averages must cross {(_side > 0 ? "down" : "up")}).")
+                : Text($"No crossover: SMA({_fast.Period}) {Show(fast)} is still {where} SMA({_slow.Period}) {Show(slow)}; the target stays {_target} until they cross {(_side > 0 ? "down" : "up")}.");
+        }
+        return new SignalInspection(_slow.IsReady, _slow.Count, _slow.Period, _target, indicators, note);
+    }
+
+    private static string Show(decimal? value) => value is { } v ? Math.Round(v, 8).ToString(CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
