@@ -6,6 +6,7 @@ using Serilog;
 using Scalar.AspNetCore;
 using TradingPlatform.Api.Backtesting;
 using TradingPlatform.Api.Candles;
+using TradingPlatform.Api.Dashboard;
 using TradingPlatform.Api.Identity;
 using TradingPlatform.Api.Infrastructure;
 using TradingPlatform.Api.Market;
@@ -47,6 +48,7 @@ public static class ApiHosting
         builder.Services.AddDailyRollupStore(builder.Configuration);
         builder.Services.AddAlertDeliveryStore(builder.Configuration);
         builder.Services.AddWorkspaceApi(builder.Configuration);
+        builder.Services.AddDashboard();
         builder.Services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer((document, _, _) =>
@@ -81,6 +83,7 @@ public static class ApiHosting
         app.UseSerilogRequestLogging(RequestLogging.Configure);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard(); // the page at / (static files, before routing: /v1, /health, /docs are never files)
         app.UseTradingWebSockets();
         app.UseRouting();
         app.UseCors(IdentitySetup.CorsPolicy);
