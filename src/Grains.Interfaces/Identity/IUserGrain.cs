@@ -38,6 +38,10 @@ public interface IUserGrain : IGrainWithStringKey
     [Alias("logout")]
     Task Logout(string tokenId, string familyId, DateTimeOffset tokenExpiresAtUtc);
 
-    [Alias("admit")]
+    /// <summary>
+    /// Checks the token and counts the request against its budget. <see cref="Common.IdempotentAttribute">Idempotent</see>:
+    /// an API node sends it again when the cluster failed it transiently; a second delivery at worst counts one request twice.
+    /// </summary>
+    [Alias("admit"), Common.Idempotent]
     Task<AccessDecision> Admit(AccessRequest request);
 }

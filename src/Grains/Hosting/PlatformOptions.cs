@@ -32,8 +32,30 @@ public sealed class TradingClusterOptions
     /// <summary>How long a grain call may wait for an answer (a call through a dead silo waits this long).</summary>
     [Range(1, 300)] public int ResponseTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// API nodes send an idempotent grain call (a read, or admission) again when the cluster fails it transiently,
+    /// while less than this many seconds have passed since its first attempt (0: never). One such call answers or
+    /// fails within <c>IdempotentRetrySeconds + ResponseTimeoutSeconds</c>. Above <see cref="ResponseTimeoutSeconds"/>
+    /// (the default, 12, is), so that a call that timed out (its message was stuck with a silo that stopped) is sent
+    /// once more. See <see cref="IdempotentRetryFilter"/>.
+    /// </summary>
+    [Range(0, 300)] public int IdempotentRetrySeconds { get; set; } = 12;
+
     /// <summary>Fast failure detection: a killed silo is declared dead within a few seconds.</summary>
     [Range(1, 60)] public int ProbeTimeoutSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Probes a silo may miss in a row before its prober suspects it. With <see cref="ProbeTimeoutSeconds"/> = 1, a
+    /// killed silo is suspected after about 3 s; fewer made a silo that was starting on busy cores (its first seconds
+    /// are JIT-bound) miss two probes, be declared dead and stop itself.
+    /// </summary>
+    [Range(1, 10)] public int MissedProbesLimit { get; set; } = 3;
+
+    /// <summary>
+    /// Suspicions (from distinct silos) that declare a silo dead; Orleans caps it at half the active silos, so two
+    /// silos still declare each other with one. One vote let a single overloaded prober evict a healthy silo.
+    /// </summary>
+    [Range(1, 10)] public int VotesForDeathDeclaration { get; set; } = 2;
 
     public static TradingClusterOptions From(IConfiguration configuration) =>
         configuration.GetSection(SectionName).Get<TradingClusterOptions>() ?? new TradingClusterOptions();

@@ -61,9 +61,11 @@ public sealed partial class StrategyGrain
         var loads = symbols.Select(async symbol =>
         {
             var desk = new SymbolDesk();
-            var quote = await GrainFactory.GetGrain<IMarketGrain>(symbol).Get();
-            desk.LastPrice = quote.Price;
-            desk.LastTimeUtc = quote.TimeUtc;
+            if (await QuoteWithin(symbol, QuoteWaitOnActivation) is { } quote)
+            {
+                desk.LastPrice = quote.Price;
+                desk.LastTimeUtc = quote.TimeUtc;
+            }
             if (heads.TryGetValue(symbol, out var head) && head > 0)
             {
                 var position = await GrainFactory.GetGrain<IPositionGrain>(PositionKey.Of(id, symbol)).CatchUp(head);
@@ -100,11 +102,41 @@ public sealed partial class StrategyGrain
             : new OrderOutcome(OrderOutcomeKind.Placed, order.Order);
     }
 
+    /// <summary>
+    /// How long activation waits for a market's last price. The market may be unable to answer at all: while it
+    /// deactivates (its silo shuts down) it runs no interleaved <see cref="IMarketGrain.Get"/>, and it may be waiting
+    /// in <c>OnTicks</c> for this very strategy's <c>OnTick</c>, which cannot run before this activation ends — a cycle
+    /// that only the response timeout broke, stalling the silo's shutdown and every call queued behind it. Without
+    /// the price the desk opens all the same; the pending tick brings it, or the first order asks the market again.
+    /// </summary>
+    private static readonly TimeSpan QuoteWaitOnActivation = TimeSpan.FromSeconds(1);
+
+    /// <summary>The market's snapshot, or null when it does not answer within <paramref name="wait"/>.</summary>
+    private async Task<MarketSnapshot?> QuoteWithin(string symbol, TimeSpan wait)
+    {
+        var quote = GrainFactory.GetGrain<IMarketGrain>(symbol).Get();
+        if (await Task.WhenAny(quote, Task.Delay(wait)) == quote) return await quote;
+        quote.Ignore(); // it may still fail after its timeout: observed, not awaited
+        var (id, waitMs) = (this.GetPrimaryKeyString(), wait.TotalMilliseconds);
+        LogQuoteLate(logger, id, symbol, waitMs);
+        return null;
+    }
+
     /// <summary>Risk, then the venue, then one journal unit (the order with its immediate fills), then the position.</summary>
     private async Task<(OrderSnapshot Order, bool Duplicate)> Decide(OrderSpec spec, bool bypassKillSwitch, OrderSource source)
     {
-        var now = clock.GetUtcNow();
         var desk = _symbols[spec.Symbol];
+        if (desk.LastPrice is null)
+        {
+            // The desk opened without a price (the market was busy) and no tick came since: ask now, outside activation.
+            var quote = await GrainFactory.GetGrain<IMarketGrain>(spec.Symbol).Get();
+            if (desk.LastPrice is null && quote.Price is not null)
+            {
+                desk.LastPrice = quote.Price;
+                desk.LastTimeUtc = quote.TimeUtc;
+            }
+        }
+        var now = clock.GetUtcNow();
         var verdict = PreTradeRisk.Check(spec, RiskContextFor(spec.Symbol, desk, now, bypassKillSwitch));
         var orderId = $"{spec.StrategyId}.{Guid.CreateVersion7():N}";
         var order = new OrderSnapshot(orderId, spec.StrategyId, spec.Symbol, spec.Side, spec.Quantity, spec.Type, spec.LimitPrice,
@@ -474,6 +506,9 @@ public sealed partial class StrategyGrain
             _clientIdsComplete = false;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Strategy {StrategyId}: market {Symbol} gave no price within {WaitMs:0} ms of activation; the desk opens without it")]
+    private static partial void LogQuoteLate(ILogger logger, string strategyId, string symbol, double waitMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Strategy {StrategyId}: position {Symbol} did not answer; it will replay the journal")]
     private static partial void LogPositionUnreachable(ILogger logger, string strategyId, string symbol, Exception exception);
