@@ -3,6 +3,8 @@ using System.Runtime;
 using TradingPlatform.Benchmarks;
 
 if (BacktestBench.Wants(args)) return await BacktestBench.Run(args);
+// `--scenario soak …`: the soak client against running processes (benchmarks/soak.sh), options of its own.
+if (TradingPlatform.Benchmarks.Soak.SoakBench.Wants(args)) return await TradingPlatform.Benchmarks.Soak.SoakBench.Run(args);
 // `-- candles …`: the candle store benchmark (CandleBench), a separate run with options of its own.
 if (args is ["candles", ..]) return await CandleBench.Run(args[1..]);
 
