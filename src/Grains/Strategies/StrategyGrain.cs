@@ -39,7 +39,17 @@ public sealed partial class StrategyGrain(
     }
 
     public Task<StrategySnapshot?> Get() =>
-        Task.FromResult(state.RecordExists ? Snapshot() : null);
+        Task.FromResult(state.RecordExists ? Snapshot() : Missing<StrategySnapshot>());
+
+    /// <summary>
+    /// An id nobody created: answer "none" and leave memory at once. Otherwise every probe of an unknown id
+    /// (a typo, a scanner, a 404 test) would keep an empty activation for the whole collection age (found by the soak).
+    /// </summary>
+    private T? Missing<T>() where T : class
+    {
+        this.DeactivateOnIdle();
+        return null;
+    }
 
     public async Task<StrategyOutcome> Create(StrategySpec spec)
     {

@@ -1,4 +1,5 @@
 using TradingPlatform.Common;
+using TradingPlatform.Testing;
 using TradingPlatform.Strategies;
 using TradingPlatform.Tests.Infrastructure;
 
@@ -111,5 +112,24 @@ public sealed class StrategyGrainTests(ClusterFixture fixture)
 
         var snapshot = await Strategy(id).Get();
         Assert.Equal(StrategyStatus.Running, snapshot!.Status);
+    }
+
+    [Fact]
+    public async Task Asking_for_an_unknown_strategy_leaves_no_activation_behind()
+    {
+        var id = Specs.NewId();
+        var management = fixture.Cluster.GrainFactory.GetGrain<IManagementGrain>(0);
+
+        Assert.Null(await Strategy(id).Get());
+
+        await Eventually.True(async () =>
+        {
+            var active = await management.GetActiveGrains(GrainType.Create("strategy"));
+            return !active.Any(g => g.Key.ToString() == id);
+        }, TimeSpan.FromSeconds(30), "the unknown strategy's activation was not released");
+        var created = Specs.NewId();
+        await Strategy(created).Create(Specs.SmaCross(created));
+        var live = await management.GetActiveGrains(GrainType.Create("strategy"));
+        Assert.Contains(live, g => g.Key.ToString() == created); // the query sees real activations
     }
 }
