@@ -45,10 +45,13 @@ public sealed partial class StrategyGrain(
     /// An id nobody created: answer "none" and leave memory at once. Otherwise every probe of an unknown id
     /// (a typo, a scanner, a 404 test) would keep an empty activation for the whole collection age (found by the soak).
     /// </summary>
-    private T? Missing<T>() where T : class
+    private T? Missing<T>() where T : class => Forget<T?>(null);
+
+    /// <summary>Answers <paramref name="answer"/> for an id nobody created, and leaves memory once idle.</summary>
+    private T Forget<T>(T answer)
     {
         this.DeactivateOnIdle();
-        return null;
+        return answer;
     }
 
     public async Task<StrategyOutcome> Create(StrategySpec spec)

@@ -1,5 +1,6 @@
 using TradingPlatform.Common;
 using TradingPlatform.Testing;
+using TradingPlatform.Orders;
 using TradingPlatform.Strategies;
 using TradingPlatform.Tests.Infrastructure;
 
@@ -115,17 +116,20 @@ public sealed class StrategyGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Asking_for_an_unknown_strategy_leaves_no_activation_behind()
+    public async Task Reading_or_ordering_on_an_unknown_strategy_leaves_no_activation_behind()
     {
         var id = Specs.NewId();
         var management = fixture.Cluster.GrainFactory.GetGrain<IManagementGrain>(0);
 
         Assert.Null(await Strategy(id).Get());
+        var ordered = Specs.NewId();
+        var order = await Strategy(ordered).PlaceOrder(new OrderSpec(ordered, "SPY", Side.Buy, 1m, OrderType.Market, null, "probe-1"));
+        Assert.Equal(OrderOutcomeKind.NotFound, order.Kind);
 
         await Eventually.True(async () =>
         {
             var active = await management.GetActiveGrains(GrainType.Create("strategy"));
-            return !active.Any(g => g.Key.ToString() == id);
+            return !active.Any(g => g.Key.ToString() == id || g.Key.ToString() == ordered);
         }, TimeSpan.FromSeconds(30), "the unknown strategy's activation was not released");
         var created = Specs.NewId();
         await Strategy(created).Create(Specs.SmaCross(created));
