@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using TradingPlatform.Hosting;
 
 namespace TradingPlatform.Candles;
@@ -14,17 +13,6 @@ public static class CandleServices
     /// otherwise. Called by the silo (<c>AddTradingServices</c>: backtests read candles) and by the API (endpoints);
     /// TryAdd, so in embedded mode, where both share one container, they share one store.
     /// </summary>
-    public static IServiceCollection AddCandleStore(this IServiceCollection services, IConfiguration configuration)
-    {
-        var connectionString = Platform.PostgresConnectionString(configuration);
-        if (connectionString is null)
-        {
-            services.TryAddSingleton<ICandleStore, InMemoryCandleStore>();
-            return services;
-        }
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.TryAddSingleton<ICandleStore>(sp =>
-            new PostgresCandleStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<PostgresCandleStore>>()));
-        return services;
-    }
+    public static IServiceCollection AddCandleStore(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddStoreByMode<ICandleStore, InMemoryCandleStore>(configuration, (sp, db) => new PostgresCandleStore(db, sp.GetRequiredService<ILogger<PostgresCandleStore>>()));
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using TradingPlatform.Hosting;
 
 namespace TradingPlatform.Rollups;
@@ -11,18 +10,8 @@ namespace TradingPlatform.Rollups;
 public static class RollupServices
 {
     /// <summary>The rollup store of this mode (Postgres when <c>ConnectionStrings:Postgres</c> is set, else memory). TryAdd: embedded hosts share one.</summary>
-    public static IServiceCollection AddDailyRollupStore(this IServiceCollection services, IConfiguration configuration)
-    {
-        var connectionString = Platform.PostgresConnectionString(configuration);
-        if (connectionString is null)
-        {
-            services.TryAddSingleton<IDailyRollupStore, InMemoryDailyRollupStore>();
-            return services;
-        }
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.TryAddSingleton<IDailyRollupStore>(sp => new PostgresDailyRollupStore(sp.GetRequiredService<NpgsqlDataSource>()));
-        return services;
-    }
+    public static IServiceCollection AddDailyRollupStore(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddStoreByMode<IDailyRollupStore, InMemoryDailyRollupStore>(configuration, (_, db) => new PostgresDailyRollupStore(db));
 
     /// <summary>Silo side: options, the store, the rollup clock (the host's unless a test keys its own) and the starter.</summary>
     public static IServiceCollection AddDailyRollups(this IServiceCollection services, IConfiguration configuration)

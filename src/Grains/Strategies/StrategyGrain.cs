@@ -39,15 +39,12 @@ public sealed partial class StrategyGrain(
     }
 
     public Task<StrategySnapshot?> Get() =>
-        Task.FromResult(state.RecordExists ? Snapshot() : Missing<StrategySnapshot>());
+        Task.FromResult(state.RecordExists ? Snapshot() : Forget<StrategySnapshot?>(null));
 
     /// <summary>
-    /// An id nobody created: answer "none" and leave memory at once. Otherwise every probe of an unknown id
+    /// An id nobody created: answer <paramref name="answer"/> and leave memory once idle. Otherwise every probe of an unknown id
     /// (a typo, a scanner, a 404 test) would keep an empty activation for the whole collection age (found by the soak).
     /// </summary>
-    private T? Missing<T>() where T : class => Forget<T?>(null);
-
-    /// <summary>Answers <paramref name="answer"/> for an id nobody created, and leaves memory once idle.</summary>
     private T Forget<T>(T answer)
     {
         this.DeactivateOnIdle();

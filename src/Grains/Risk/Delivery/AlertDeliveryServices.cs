@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using TradingPlatform.Hosting;
 
 namespace TradingPlatform.Risk.Delivery;
@@ -10,18 +9,8 @@ namespace TradingPlatform.Risk.Delivery;
 public static class AlertDeliveryServices
 {
     /// <summary>The delivery store of this mode (Postgres or memory). Silos write it; API nodes list it.</summary>
-    public static IServiceCollection AddAlertDeliveryStore(this IServiceCollection services, IConfiguration configuration)
-    {
-        var connectionString = Platform.PostgresConnectionString(configuration);
-        if (connectionString is null)
-        {
-            services.TryAddSingleton<IAlertDeliveryStore, InMemoryAlertDeliveryStore>();
-            return services;
-        }
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.TryAddSingleton<IAlertDeliveryStore>(sp => new PostgresAlertDeliveryStore(sp.GetRequiredService<NpgsqlDataSource>()));
-        return services;
-    }
+    public static IServiceCollection AddAlertDeliveryStore(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddStoreByMode<IAlertDeliveryStore, InMemoryAlertDeliveryStore>(configuration, (_, db) => new PostgresAlertDeliveryStore(db));
 
     /// <summary>Silo side: options, the configured notifiers (the webhook when <c>Alerts:Webhook:Url</c> is set), the outbox and this silo's worker.</summary>
     public static IServiceCollection AddAlertDelivery(this IServiceCollection services, IConfiguration configuration)
