@@ -1,16 +1,19 @@
 // WebSocket gateway benchmark (loopback only). Run through ./run.sh, which starts the API.
-//   node bench.mjs --base http://127.0.0.1:5620 --pid <api pid> --connections 1000 --rate 200 --duration 20
+//   node bench.mjs --base http://127.0.0.1:5620 --pid <api pid> --connections 1000 --rate 200 --duration 20 [--threads 2]
+// The clients run in --threads worker threads (client-worker.mjs); this thread logs in, places orders and reports.
 // 1. opens N connections subscribed to `fills`, idle: RSS delta of the API process / N = memory per idle connection;
 //    with --probe (the memory host of ./memory, see run.sh): managed heap after a forced full GC at N=0 and with the
 //    N idle connections (same process, same run), delta / N = what a connection retains;
 // 2. places market orders over REST at a steady rate; every fill reaches all N subscribers:
-//    latency = frame arrival - fill executedAtUtc (same host clock), p50/p99; frames lost = seq gaps per client;
+//    latency = frame arrival - fill executedAtUtc (same host clock), p50/p99, split into sequenced (executedAtUtc ->
+//    the frame's time, when the topic grain numbered it) and delivery (the frame's time -> arrival: gateway, sockets,
+//    client); frames lost = seq gaps per client;
 //    API CPU time (user + system, /proc) per delivered frame: what the gateway costs, much less sensitive than
 //    latency to other load on the machine.
 //    --idle-only stops after 1.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
+import { Worker } from 'node:worker_threads';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, value, i, all) =>
   (i % 2 === 0 ? pairs.push([value.replace(/^--/, ''), all[i + 1]]) : null, pairs), []));
@@ -23,6 +26,7 @@ const warmup = Number(args.warmup ?? 5);          // seconds of unmeasured flow 
 const user = args.user ?? 'bench', password = args.password ?? 'bench-password-1';
 const probe = args.probe === 'true';                // base serves /__bench/memory (the memory host)
 const idleOnly = args['idle-only'] === 'true';
+const threads = Math.max(1, Number(args.threads ?? 2)); // client worker threads sharing the connections
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
@@ -53,42 +57,26 @@ await call('POST', '/v1/strategies', { id: strategy, name: 'ws bench', kind: 'ma
   risk: { maxOrderQuantity: 1000, maxPositionQuantity: 1000000, maxNotional: 1e12, maxDailyLoss: 1e12 } }, token);
 await call('POST', '/v1/market/ticks', [{ symbol, price: 100, timestamp: new Date().toISOString() }], token);
 
-// --- connect and subscribe ---------------------------------------------------------------------------
+// --- connect and subscribe (in worker threads: one node thread cannot parse 200,000 frames/s) ------------
 global.gc?.();
 await sleep(2000);
 const memory = async () => probe ? (await fetch(base + '/__bench/memory')).json() : null;
 const heapBefore = await memory();
 const rssBefore = rssKb();
-const clients = [];
-let measuring = false;
-const latencies = [];
-const sequencing = []; // executedAt -> topic grain numbered it (the frame's time)
 const wsUrl = base.replace(/^http/, 'ws') + '/v1/ws';
-for (let i = 0; i < connections; i += 50) {
-  await Promise.all(Array.from({ length: Math.min(50, connections - i) }, () => new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-    const client = { ws, last: 0, received: 0, lost: 0, resyncs: 0, closed: null };
-    ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', topics: ['fills'] })));
-    ws.on('message', data => {
-      const text = data.toString();
-      if (text.startsWith('{"type":"subscribed"')) return resolve(client);
-      if (text.startsWith('{"type":"resync"')) { client.resyncs++; return; }
-      if (!text.startsWith('{"type":"event"')) return;
-      const seq = Number(/"seq":(\d+)/.exec(text)[1]);
-      if (client.last !== 0 && seq !== client.last + 1) client.lost += Math.max(0, seq - client.last - 1);
-      client.last = seq;
-      if (!measuring || !text.includes(`"strategyId":"${strategy}"`)) return;
-      client.received++;
-      if (latencies.length >= 5_000_000) return;
-      const executed = isoMs(/"executedAtUtc":"([^"]+)"/.exec(text)[1]);
-      latencies.push(now() - executed);
-      if (client === clients[0]) sequencing.push(isoMs(/"time":"([^"]+)"/.exec(text)[1]) - executed);
-    });
-    ws.on('close', code => { client.closed = code; });
-    ws.on('error', reject);
-    clients.push(client);
-  })));
+const workers = [];
+for (let w = 0; w < threads; w++) {
+  const share = Math.floor(connections / threads) + (w < connections % threads ? 1 : 0);
+  const worker = new Worker(new URL('./client-worker.mjs', import.meta.url), { workerData: { wsUrl, token, strategy, connections: share } });
+  workers.push({ worker, ready: new Promise((resolve, reject) => {
+    worker.once('message', resolve); worker.once('error', reject);
+  }) });
 }
+await Promise.all(workers.map(w => w.ready));
+// Asks every worker for its counters (and, with final, its latencies).
+const ask = (type) => Promise.all(workers.map(({ worker }) => new Promise(resolve => {
+  worker.once('message', resolve); worker.postMessage({ type });
+})));
 await sleep(5000); // let the server settle (JIT, pools) before reading its memory
 const rssIdle = rssKb();
 const perConnectionKb = (rssIdle - rssBefore) / connections;
@@ -102,13 +90,10 @@ if (heapIdle) {
     managedKbPerConnection: +((heapIdle.managedBytes - heapBefore.managedBytes) / 1024 / connections).toFixed(2),
     workingSetKbAtZero: kb(heapBefore.workingSetBytes), workingSetKbIdle: kb(heapIdle.workingSetBytes),
     workingSetKbPerConnection: +((heapIdle.workingSetBytes - heapBefore.workingSetBytes) / 1024 / connections).toFixed(2),
-    openAfterMeasuring: clients.filter(c => c.closed === null).length,
+    openAfterMeasuring: (await ask('counts')).reduce((n, c) => n + c.open, 0),
   }));
 }
-if (idleOnly) {
-  for (const c of clients) c.ws.terminate();
-  process.exit(0);
-}
+if (idleOnly) process.exit(0);
 
 // --- steady order flow (a warm-up at the same rate first: JIT tiering, pools) ----------------------------
 let side = 0;
@@ -130,33 +115,45 @@ async function flow(seconds) {
 }
 await flow(warmup);
 await sleep(2000);
-measuring = true;
+await ask('measure');
 const cpuBefore = cpuSeconds();
+const clientCpuBefore = process.cpuUsage();
 const { placed, failed, started } = await flow(duration);
 const flowSeconds = (now() - started) / 1000;
 const expected = (placed - failed) * connections;
 const deadline = now() + 30_000;
-while (clients.reduce((s, c) => s + c.received, 0) < expected && now() < deadline) await sleep(100);
+const receivedSoFar = async () => (await ask('counts')).reduce((n, c) => n + c.received, 0);
+while (await receivedSoFar() < expected && now() < deadline) await sleep(100);
 const drained = (now() - started) / 1000;
+const clientCpu = process.cpuUsage(clientCpuBefore);
 const apiCpu = cpuSeconds() - cpuBefore; // the API's CPU for the measured flow and its delivery, whatever else runs
 
-const received = clients.reduce((s, c) => s + c.received, 0);
-const lost = clients.reduce((s, c) => s + c.lost, 0);
-const resyncs = clients.reduce((s, c) => s + c.resyncs, 0);
-const closed = clients.filter(c => c.closed !== null).length;
-latencies.sort((a, b) => a - b);
-sequencing.sort((a, b) => a - b);
+const finals = await ask('final');
+const received = finals.reduce((n, c) => n + c.received, 0);
+const lost = finals.reduce((n, c) => n + c.lost, 0);
+const resyncs = finals.reduce((n, c) => n + c.resyncs, 0);
+const closed = finals.reduce((n, c) => n + c.closed, 0);
+const merged = key => {
+  const all = new Float64Array(finals.reduce((n, c) => n + c[key].length, 0));
+  let offset = 0;
+  for (const c of finals) { all.set(c[key], offset); offset += c[key].length; }
+  return all.sort();
+};
+const latencies = merged('latencies');
+const sequencing = merged('sequencing');
+const delivery = merged('delivery');
 const at = (list, p) => list.length ? list[Math.min(list.length - 1, Math.floor(p * list.length))] : NaN;
 const pct = p => at(latencies, p);
 const result = {
-  connections, rateOrdersPerSecond: rate, durationSeconds: duration, ordersPlaced: placed, ordersFailed: failed,
+  connections, clientThreads: threads, rateOrdersPerSecond: rate, durationSeconds: duration, ordersPlaced: placed, ordersFailed: failed,
   framesExpected: expected, framesReceived: received, framesLost: lost, resyncs, closedConnections: closed,
   framesPerSecond: Math.round(received / drained), framesPerSecondOffered: Math.round(expected / flowSeconds),
   p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +pct(1).toFixed(2),
   sequencedP50Ms: +at(sequencing, 0.5).toFixed(2), sequencedP99Ms: +at(sequencing, 0.99).toFixed(2),
+  deliveryP50Ms: +at(delivery, 0.5).toFixed(2), deliveryP99Ms: +at(delivery, 0.99).toFixed(2),
   idleKbPerConnection: +perConnectionKb.toFixed(1), apiRssKbAfter: rssKb(),
   apiCpuSeconds: +apiCpu.toFixed(2), apiCpuUsPerFrame: +(apiCpu * 1e6 / Math.max(1, received)).toFixed(2),
+  clientCpuSeconds: +((clientCpu.user + clientCpu.system) / 1e6).toFixed(2),
 };
 console.log(JSON.stringify(result));
-for (const c of clients) c.ws.terminate();
 process.exit(0);

@@ -6,12 +6,13 @@
 #      steady rate; reports latency fill executedAt -> frame arrival (p50/p99), frames lost by healthy clients
 #      (seq gaps), delivered frames/s, and API RSS per idle subscribed connection. One JSON line per rate.
 #
-#   benchmarks/ws/run.sh [--connections 1000] [--rates "50 100 200"] [--duration 20] [--no-memory] [--port 5620]
+#   benchmarks/ws/run.sh [--connections 1000] [--rates "50 100 200"] [--duration 20] [--no-memory] [--port 5620] [--threads 2]
+#   (--threads: node worker threads the clients are spread over)
 #   (--port: HTTP port; the embedded silo takes port+6001 and port+25001, so two runs on one machine need two ports)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1
+connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --no-memory) memory=0; shift ;;
     --port) port=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -58,5 +60,5 @@ fi
 
 start_api src/Api/bin/Release/net10.0/TradingPlatform.Api.dll
 for rate in $rates; do
-  node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration"
+  node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --threads "$threads"
 done
