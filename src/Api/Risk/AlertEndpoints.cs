@@ -22,6 +22,10 @@ public static class AlertEndpoints
             .WithSummary("Acknowledge an alert (repeating keeps the first acknowledgement)").ProducesProblem(StatusCodes.Status404NotFound);
         alerts.MapGet("/deliveries", Deliveries).WithName("ListAlertDeliveries").RequireAuthorization(Policies.Admin)
             .WithSummary("Alert deliveries to the configured notifiers (the webhook), newest first: status (pending, delivered, failed, dropped), attempts, last status code and error, next attempt; filters status, alertId");
+        alerts.MapPost("/deliveries/{id}/retry", RetryDelivery).WithName("RetryAlertDelivery").RequireAuthorization(Policies.Admin)
+            .WithSummary("Send a failed delivery again: it becomes pending with its attempts reset, due at once (audited)")
+            .WithDescription("200 with the delivery as it is now (status pending, attempts 0, nextAttemptAt now); a silo's worker sends it at its next poll, with the same delivery id and body. 404 for an unknown (or pruned) id; 409 when it is not failed (pending, delivered or dropped), nothing changed.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         v1.MapGet("/audit", Audit).WithTags("Audit").WithName("ListAudit").RequireAuthorization(Policies.Admin)
             .WithSummary("Admin actions and automatic trips newest first: who, what, when, before and after; filters actor, action");
         return v1;
@@ -58,6 +62,31 @@ public static class AlertEndpoints
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         return TypedResults.Ok(await store.List(new AlertDeliveryQuery(parsed, alertId), request, context.RequestAborted));
     }
+
+    private static async Task<Results<Ok<AlertDelivery>, ProblemHttpResult>> RetryDelivery(
+        string id, IAlertDeliveryStore store, TimeProvider clock, AuditTrail audit, ClaimsPrincipal user, HttpContext context)
+    {
+        var outcome = id.Length > MaxDeliveryIdLength
+            ? new AlertDeliveryRetryOutcome(AlertDeliveryRetryOutcomeKind.NotFound, null, null) // longer than any delivery id
+            : await store.Retry(id, clock.GetUtcNow(), context.RequestAborted);
+        switch (outcome.Kind)
+        {
+            case AlertDeliveryRetryOutcomeKind.Retried:
+                AlertDeliveryMetrics.Resent();
+                await audit.Record(user, "alert_delivery.retry", $"alert_delivery:{id}", outcome.Before, outcome.After);
+                return TypedResults.Ok(outcome.After!);
+            case AlertDeliveryRetryOutcomeKind.NotFailed:
+                var status = AlertDeliveryStatuses.Of(outcome.Before!.Status);
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Delivery is not failed",
+                    detail: $"Delivery '{Wire.Shorten(id)}' is {status}; only a failed delivery can be sent again.");
+            default:
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Delivery not found",
+                    detail: $"No alert delivery has id '{Wire.Shorten(id)}'.");
+        }
+    }
+
+    /// <summary>Delivery ids are <c>dlv_</c> and 32 hex digits; anything much longer is not looked up.</summary>
+    private const int MaxDeliveryIdLength = 200;
 
     private static async Task<Results<Ok<Page<AuditEntry>>, ValidationProblem>> Audit(
         string? actor, string? action, int? page, [FromQuery(Name = "per_page")] int? perPage, IGrainFactory grains)

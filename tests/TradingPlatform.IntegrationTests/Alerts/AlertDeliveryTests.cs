@@ -121,6 +121,107 @@ public sealed class AlertDeliveryTests(AlertWebhookApiFactory factory)
     }
 
     [Fact]
+    public async Task A_failed_delivery_resent_by_an_admin_reaches_the_receiver_once_it_is_back_with_the_same_delivery_id()
+    {
+        var token = NewToken();
+        var resentBefore = await factory.DeliveriesCounted("resent");
+        var admin = await factory.Admin();
+        string alertId;
+        JsonNode failed;
+        await factory.Receiver.Stop();
+        try
+        {
+            alertId = await factory.RaiseAlert(token);
+            failed = await factory.DeliveryIn(alertId, "failed", Patience);
+            Assert.Equal(factory.MaxAttempts, (int?)failed["attempts"]);
+        }
+        finally
+        {
+            await factory.Receiver.Start();
+        }
+        Assert.Empty(factory.Receiver.For(token));
+        var id = (string)failed["id"]!;
+
+        var resend = await admin.PostAsync(new Uri($"/v1/alerts/deliveries/{id}/retry", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.OK, resend.StatusCode);
+        var pending = await resend.Read();
+        Assert.Equal(id, (string?)pending["id"]);
+        Assert.Equal("pending", (string?)pending["status"]);
+        Assert.Equal(0, (int?)pending["attempts"]);
+        Assert.NotNull(pending["nextAttemptAt"]);
+        var delivered = await factory.DeliveryIn(alertId, "delivered", Patience);
+        Assert.Equal(1, (int?)delivered["attempts"]); // counted afresh from the resend
+        Assert.Equal(200, (int?)delivered["lastStatusCode"]);
+        var received = Assert.Single(factory.Receiver.For(token));
+        Assert.Equal(id, received.DeliveryId);
+        Assert.Equal("1", received.Attempt);
+        Assert.True(received.SignatureValid);
+        Assert.True(await factory.DeliveriesCounted("resent") >= resentBefore + 1);
+        var audit = await (await admin.Get("/v1/audit?action=alert_delivery.retry&per_page=500")).Read();
+        var record = audit["items"]!.AsArray().Single(r => (string?)r!["target"] == $"alert_delivery:{id}")!;
+        Assert.Equal(EmbeddedApiFactory.AdminUsername, (string?)record["actor"]);
+        Assert.Equal("failed", (string?)record["before"]!["status"]);
+        Assert.Equal("pending", (string?)record["after"]!["status"]);
+
+        // Delivered now: a second resend is refused and changes nothing.
+        var again = await admin.PostAsync(new Uri($"/v1/alerts/deliveries/{id}/retry", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        var problem = await again.Read();
+        Assert.Equal(409, (int?)problem["status"]);
+        Assert.Contains("delivered", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Equal("delivered", (string?)(await factory.Delivery(alertId))!["status"]);
+        Assert.Single(factory.Receiver.For(token));
+    }
+
+    [Fact]
+    public async Task Resending_is_for_admins_and_answers_404_for_an_unknown_delivery_and_409_for_a_pending_one()
+    {
+        var token = NewToken();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        factory.Receiver.On(token, async _ =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            return 200;
+        });
+        try
+        {
+            var alertId = await factory.RaiseAlert(token);
+            await Eventually.True(() => Task.FromResult(factory.Receiver.For(token).Count == 1), Patience, "the receiver holds the delivery");
+            var pending = (await factory.Delivery(alertId))!;
+            Assert.Equal("pending", (string?)pending["status"]);
+            var path = $"/v1/alerts/deliveries/{(string)pending["id"]!}/retry";
+
+            var admin = await factory.Admin();
+            var conflict = await admin.PostAsync(new Uri(path, UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+            Assert.Contains("pending", (string?)(await conflict.Read())["detail"], StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Forbidden, (await (await factory.As("trader")).PostAsync(new Uri(path, UriKind.Relative), null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClient().PostAsync(new Uri(path, UriKind.Relative), null)).StatusCode);
+            var unknown = await admin.PostAsync(new Uri("/v1/alerts/deliveries/dlv_unknown/retry", UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+            var tooLong = await admin.PostAsync(new Uri($"/v1/alerts/deliveries/{new string('x', 5000)}/retry", UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.NotFound, tooLong.StatusCode);
+
+            var document = await (await factory.CreateClient().Get("/openapi/v1.json")).Read();
+            var responses = document["paths"]!["/v1/alerts/deliveries/{id}/retry"]!["post"]!["responses"]!.AsObject();
+            Assert.Equal(["200", "401", "403", "404", "409"], responses.Select(r => r.Key).Order(StringComparer.Ordinal).ToArray());
+
+            var after = (await factory.Delivery(alertId))!;
+            Assert.Equal("pending", (string?)after["status"]);
+            Assert.Equal(1, (int?)after["attempts"]); // the refusals changed nothing
+            release.SetResult();
+            await factory.DeliveryIn(alertId, "delivered", Patience);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task The_delivery_list_is_for_admins_and_refuses_an_unknown_status()
     {
         var admin = await factory.Admin();

@@ -118,6 +118,104 @@ public abstract class AlertDeliveryStoreContract
         Assert.Equal("alert-2", Assert.Single((await store.List(new AlertDeliveryQuery(AlertId: "alert-2"), new PageRequest(1, 10))).Items).AlertId);
         Assert.Empty((await store.List(new AlertDeliveryQuery(AlertDeliveryStatus.Failed), new PageRequest(1, 10))).Items);
     }
+
+    private static readonly TimeSpan Retain = TimeSpan.FromDays(7);
+
+    /// <summary>Records a delivery of <paramref name="alertId"/> at <paramref name="at"/> and takes it to <paramref name="status"/> there.</summary>
+    private static async Task<string> Finished(IAlertDeliveryStore store, string alertId, AlertDeliveryStatus status, DateTimeOffset at)
+    {
+        await store.Enqueue([New(alertId, at: at)], 100);
+        var claim = Assert.Single(await store.Claim(at, Lease, 10), c => c.AlertId == alertId);
+        Assert.True(await store.Complete(claim.Id, claim.Attempt, status, status == AlertDeliveryStatus.Delivered ? 200 : null,
+            status == AlertDeliveryStatus.Delivered ? null : "Network error: ConnectionRefused", at, null));
+        return claim.Id;
+    }
+
+    private static async Task<string[]> AlertIds(IAlertDeliveryStore store) =>
+        (await store.List(new AlertDeliveryQuery(), new PageRequest(1, 100))).Items.Select(d => d.AlertId).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task Pruning_deletes_finished_deliveries_older_than_the_retention_and_never_a_pending_one()
+    {
+        var store = await EmptyStore();
+        await Finished(store, "old-delivered", AlertDeliveryStatus.Delivered, T0);
+        await Finished(store, "old-failed", AlertDeliveryStatus.Failed, T0);
+        await Finished(store, "recent-delivered", AlertDeliveryStatus.Delivered, T0 + TimeSpan.FromDays(2));
+        await store.Enqueue([New("old-dropped", at: T0)], 100);
+        Assert.Equal(1, await store.Enqueue([New("old-in-flight", at: T0)], 1)); // the bound drops the oldest pending: old-dropped
+        Assert.Equal("old-in-flight", Assert.Single(await store.Claim(T0, TimeSpan.FromDays(30), 10)).AlertId); // claimed, lease far ahead
+        await store.Enqueue([New("old-waiting", at: T0 - TimeSpan.FromDays(1))], 100); // pending since long ago, never claimed
+
+        var now = T0 + Retain + TimeSpan.FromDays(1); // everything finished at T0 is a day past the retention
+        Assert.Equal(3, await store.Prune(now - Retain, 100));
+
+        Assert.Equal(["old-in-flight", "old-waiting", "recent-delivered"], await AlertIds(store));
+        Assert.Equal(0, await store.Prune(now - Retain, 100));
+        Assert.Equal(1, await store.Prune(now + TimeSpan.FromDays(2) - Retain, 100)); // two days on, the recent one goes too
+        Assert.Equal(["old-in-flight", "old-waiting"], await AlertIds(store));
+        Assert.Equal(2, await store.CountPending());
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_at_most_one_batch_at_a_time_oldest_first()
+    {
+        var store = await EmptyStore();
+        for (var i = 1; i <= 3; i++) await Finished(store, $"alert-{i}", AlertDeliveryStatus.Delivered, T0 + TimeSpan.FromMinutes(i));
+        var cutoff = T0 + TimeSpan.FromDays(1);
+
+        Assert.Equal(2, await store.Prune(cutoff, 2));
+        Assert.Equal(["alert-3"], await AlertIds(store));
+        Assert.Equal(1, await store.Prune(cutoff, 2));
+        Assert.Equal(0, await store.Prune(cutoff, 2));
+    }
+
+    [Fact]
+    public async Task A_failed_delivery_sent_again_is_pending_with_its_attempts_reset_and_due_at_once()
+    {
+        var store = await EmptyStore();
+        var id = await Finished(store, "alert-1", AlertDeliveryStatus.Failed, T0);
+        var later = T0 + TimeSpan.FromHours(1);
+
+        var outcome = await store.Retry(id, later);
+
+        Assert.Equal(AlertDeliveryRetryOutcomeKind.Retried, outcome.Kind);
+        Assert.Equal(AlertDeliveryStatus.Failed, outcome.Before!.Status);
+        Assert.Equal(1, outcome.Before.Attempts);
+        Assert.Equal(AlertDeliveryStatus.Pending, outcome.After!.Status);
+        Assert.Equal(0, outcome.After.Attempts);
+        Assert.Equal(later, outcome.After.NextAttemptAtUtc);
+        Assert.Equal("Network error: ConnectionRefused", outcome.After.LastError); // until the next attempt replaces it
+        Assert.Empty(await store.Claim(later - TimeSpan.FromSeconds(1), Lease, 10));
+        var claim = Assert.Single(await store.Claim(later, Lease, 10));
+        Assert.Equal((id, 1), (claim.Id, claim.Attempt));
+        Assert.True(await store.Complete(id, 1, AlertDeliveryStatus.Delivered, 200, null, later, null));
+        Assert.Equal(AlertDeliveryStatus.Delivered, Assert.Single((await store.List(new AlertDeliveryQuery(), new PageRequest(1, 10))).Items).Status);
+    }
+
+    [Fact]
+    public async Task Only_a_failed_delivery_can_be_sent_again_and_a_refusal_changes_nothing()
+    {
+        var store = await EmptyStore();
+        await Finished(store, "alert-1", AlertDeliveryStatus.Delivered, T0);
+        await store.Enqueue([New("alert-2")], 100);
+        Assert.Equal(1, await store.Enqueue([New("alert-3")], 1)); // alert-2 dropped
+        Assert.Single(await store.Claim(T0, Lease, 10)); // alert-3 pending, in flight
+        await store.Enqueue([New("alert-4")], 100);      // pending, due
+        var before = (await store.List(new AlertDeliveryQuery(), new PageRequest(1, 10))).Items;
+        Assert.Equal(["delivered", "dropped", "pending", "pending"], before.Select(d => AlertDeliveryStatuses.Of(d.Status)).Order(StringComparer.Ordinal).ToArray());
+
+        Assert.Equal(AlertDeliveryRetryOutcomeKind.NotFound, (await store.Retry("dlv_unknown", T0)).Kind);
+        Assert.Null((await store.Retry("dlv_unknown", T0)).Before);
+        foreach (var delivery in before)
+        {
+            var outcome = await store.Retry(delivery.Id, T0 + TimeSpan.FromHours(1));
+            Assert.Equal(AlertDeliveryRetryOutcomeKind.NotFailed, outcome.Kind);
+            Assert.Equal(delivery, outcome.Before);
+            Assert.Null(outcome.After);
+        }
+
+        Assert.Equal(before, (await store.List(new AlertDeliveryQuery(), new PageRequest(1, 10))).Items);
+    }
 }
 
 public sealed class InMemoryAlertDeliveryStoreTests : AlertDeliveryStoreContract

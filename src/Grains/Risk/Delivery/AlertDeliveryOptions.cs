@@ -39,6 +39,15 @@ public sealed class AlertDeliveryOptions : IValidatableObject
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 4;
 
+    /// <summary>
+    /// Retention: a finished delivery (delivered, failed, dropped) is deleted this many days after it finished, by the
+    /// workers in small batches. Pending deliveries are never deleted. Alerts older than this are no longer enqueued.
+    /// </summary>
+    [Range(1, 3_650)]
+    public int RetainDays { get; set; } = 7;
+
+    public TimeSpan Retention => TimeSpan.FromDays(RetainDays);
+
     /// <summary>A claimed delivery is invisible to other silos for this long: the HTTP timeout plus this margin.</summary>
     public TimeSpan Lease => TimeSpan.FromSeconds(Webhook.TimeoutSeconds + 30);
 

@@ -8,9 +8,12 @@ namespace TradingPlatform.Risk.Delivery;
 
 public static class AlertDeliveryServices
 {
-    /// <summary>The delivery store of this mode (Postgres or memory). Silos write it; API nodes list it.</summary>
-    public static IServiceCollection AddAlertDeliveryStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddStoreByMode<IAlertDeliveryStore, InMemoryAlertDeliveryStore>(configuration, (_, db) => new PostgresAlertDeliveryStore(db));
+    /// <summary>The delivery store of this mode (Postgres or memory). Silos write it; API nodes list it and resend failed deliveries.</summary>
+    public static IServiceCollection AddAlertDeliveryStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        AlertDeliveryMetrics.InitializeResent();
+        return services.AddStoreByMode<IAlertDeliveryStore, InMemoryAlertDeliveryStore>(configuration, (_, db) => new PostgresAlertDeliveryStore(db));
+    }
 
     /// <summary>Silo side: options, the configured notifiers (the webhook when <c>Alerts:Webhook:Url</c> is set), the outbox and this silo's worker.</summary>
     public static IServiceCollection AddAlertDelivery(this IServiceCollection services, IConfiguration configuration)

@@ -10,6 +10,10 @@ namespace TradingPlatform.Risk.Delivery;
 /// claims (a claimed delivery is invisible to the others for <see cref="AlertDeliveryOptions.Lease"/>), so each
 /// delivery is attempted by one silo at a time, and deliveries left pending by a stopped silo are picked up by the
 /// others, or by the same silo when it starts again. Outside any grain: a slow receiver holds only this loop.
+/// The same loop applies retention (<see cref="AlertDeliveryOptions.RetainDays"/>): every <see cref="PruneInterval"/>
+/// (and at start) it deletes finished deliveries older than that in batches of <see cref="PruneBatch"/>, the next batch
+/// at the next poll while batches come back full. It runs with no notifier configured too (deliveries recorded while
+/// one was still age out).
 /// </summary>
 public sealed partial class AlertDeliveryWorker(
     IEnumerable<INotifier> notifiers,
@@ -19,36 +23,25 @@ public sealed partial class AlertDeliveryWorker(
     TimeProvider clock,
     ILogger<AlertDeliveryWorker> logger) : BackgroundService
 {
+    /// <summary>How often retention looks for finished deliveries to delete (by this silo's clock).</summary>
+    public static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>Deliveries deleted per statement: short transactions, no long lock on the table.</summary>
+    public const int PruneBatch = 1_000;
+
     private readonly Dictionary<string, INotifier> _notifiers = notifiers.ToDictionary(n => n.Name, StringComparer.Ordinal);
+    private DateTimeOffset _nextPruneAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_notifiers.Count == 0) return; // no notifier configured: nothing is ever attempted
         await Task.Yield();
         var o = options.Value;
         var poll = TimeSpan.FromMilliseconds(o.PollMilliseconds);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var claimed = 0;
-            try
-            {
-                var batch = await store.Claim(clock.GetUtcNow(), o.Lease, o.BatchSize, stoppingToken);
-                claimed = batch.Count;
-                // Not cancelled by the stop itself: every claimed delivery is either attempted or given back (Attempt).
-                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = o.MaxConcurrency },
-                    async (delivery, _) => await Attempt(delivery, stoppingToken));
-                stoppingToken.ThrowIfCancellationRequested();
-                AlertDeliveryMetrics.Depth(await store.CountPending(stoppingToken));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The store may be down: claimed deliveries come back when their lease ends. Wait and look again.
-                LogWorkerError(logger, e);
-            }
+            // No notifier configured: nothing is ever attempted (retention still runs).
+            var claimed = _notifiers.Count > 0 ? await SendDue(stoppingToken) : 0;
+            if (claimed is null || !await Prune(stoppingToken)) return;
             if (claimed < o.BatchSize)
             {
                 try
@@ -61,6 +54,61 @@ public sealed partial class AlertDeliveryWorker(
                 }
             }
         }
+    }
+
+    /// <summary>Claims one batch of due deliveries and attempts them. Returns how many were claimed; null when the silo is stopping.</summary>
+    private async Task<int?> SendDue(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var claimed = 0;
+        try
+        {
+            var batch = await store.Claim(clock.GetUtcNow(), o.Lease, o.BatchSize, stoppingToken);
+            claimed = batch.Count;
+            // Not cancelled by the stop itself: every claimed delivery is either attempted or given back (Attempt).
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = o.MaxConcurrency },
+                async (delivery, _) => await Attempt(delivery, stoppingToken));
+            stoppingToken.ThrowIfCancellationRequested();
+            AlertDeliveryMetrics.Depth(await store.CountPending(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception e)
+        {
+            // The store may be down: claimed deliveries come back when their lease ends. Wait and look again.
+            LogWorkerError(logger, e);
+        }
+        return claimed;
+    }
+
+    /// <summary>One retention batch when one is due. False when the silo is stopping.</summary>
+    private async Task<bool> Prune(CancellationToken stoppingToken)
+    {
+        var now = clock.GetUtcNow();
+        if (now < _nextPruneAt) return true;
+        try
+        {
+            var pruned = await store.Prune(now - options.Value.Retention, PruneBatch, stoppingToken);
+            if (pruned > 0)
+            {
+                AlertDeliveryMetrics.PrunedCount(pruned);
+                LogPruned(logger, pruned, options.Value.RetainDays);
+            }
+            _nextPruneAt = pruned >= PruneBatch ? now : now + PruneInterval; // a full batch: more may be waiting
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            // The store may be down: retention is not urgent, try again next interval.
+            LogPruneError(logger, e);
+            _nextPruneAt = now + PruneInterval;
+        }
+        return true;
     }
 
     private async Task Attempt(ClaimedAlertDelivery delivery, CancellationToken stoppingToken)
@@ -127,6 +175,12 @@ public sealed partial class AlertDeliveryWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert delivery {DeliveryId} (alert {AlertId}) failed for good after attempt {Attempt}: {Error}")]
     private static partial void LogFailed(ILogger logger, string deliveryId, string alertId, int attempt, string? error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert delivery retention deleted {Count} finished deliveries older than {RetainDays} days")]
+    private static partial void LogPruned(ILogger logger, int count, int retainDays);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery retention could not prune the delivery store; trying again later")]
+    private static partial void LogPruneError(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery worker could not reach the delivery store; trying again")]
     private static partial void LogWorkerError(ILogger logger, Exception exception);

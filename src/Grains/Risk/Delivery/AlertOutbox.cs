@@ -28,11 +28,15 @@ public sealed class AlertOutbox(IEnumerable<INotifier> notifiers, IAlertDelivery
     {
         if (!Enabled || alerts.Count == 0) return;
         var now = clock.GetUtcNow();
-        var deliveries = alerts.SelectMany(alert => _notifiers.Select(notifier =>
+        // An alert older than the retention is not enqueued: its delivery may have been pruned already (an activation
+        // re-enqueues alerts whose hand-over was not yet persisted), and a new row would send it a second time.
+        var retainedSince = now - options.Value.Retention;
+        var deliveries = alerts.Where(alert => alert.RaisedAtUtc >= retainedSince).SelectMany(alert => _notifiers.Select(notifier =>
         {
             var id = "dlv_" + Guid.CreateVersion7().ToString("N");
             return new NewAlertDelivery(id, alert.Id, notifier, RaisedEvent, Payload(id, alert), now);
         })).ToList();
+        if (deliveries.Count == 0) return;
         var dropped = await store.Enqueue(deliveries, options.Value.MaxPending);
         if (dropped > 0) AlertDeliveryMetrics.Outcome("dropped", dropped);
         signal.Wake();

@@ -8,6 +8,25 @@ public sealed record NewAlertDelivery(string Id, string AlertId, string Notifier
 /// <summary>A delivery a worker has claimed: <see cref="Attempt"/> is the number of this attempt (1 for the first).</summary>
 public sealed record ClaimedAlertDelivery(string Id, string AlertId, string Notifier, string Event, string Payload, int Attempt, DateTimeOffset CreatedAtUtc);
 
+/// <summary>What an admin's resend of a delivery did (<see cref="IAlertDeliveryStore.Retry"/>).</summary>
+public enum AlertDeliveryRetryOutcomeKind
+{
+    /// <summary>It was failed and is pending again: attempts reset, due at once.</summary>
+    Retried,
+
+    /// <summary>No delivery has that id (never recorded, or pruned).</summary>
+    NotFound,
+
+    /// <summary>It is not failed (pending, delivered or dropped): nothing was changed.</summary>
+    NotFailed,
+}
+
+/// <summary>
+/// The outcome of a resend: <see cref="Before"/> is the delivery as it was (null when not found), <see cref="After"/>
+/// as it is now (null unless retried).
+/// </summary>
+public sealed record AlertDeliveryRetryOutcome(AlertDeliveryRetryOutcomeKind Kind, AlertDelivery? Before, AlertDelivery? After);
+
 /// <summary>
 /// The durable delivery queue and its history (Postgres table <c>alert_deliveries</c>, migration 0009; memory when
 /// embedded). Every silo's worker claims due rows; a claim hides a row from the other silos for a lease, so an alert
@@ -40,4 +59,18 @@ public interface IAlertDeliveryStore
     Task<Page<AlertDelivery>> List(AlertDeliveryQuery query, PageRequest page, CancellationToken cancellationToken = default);
 
     Task<long> CountPending(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// An admin's resend: a <c>failed</c> delivery becomes <c>pending</c> again with its attempts reset to 0 and its next
+    /// attempt at <paramref name="now"/> (its last status code and error stay until the next attempt replaces them).
+    /// Any other status is left alone (<see cref="AlertDeliveryRetryOutcomeKind.NotFailed"/>). Atomic per delivery.
+    /// </summary>
+    Task<AlertDeliveryRetryOutcome> Retry(string id, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: deletes up to <paramref name="limit"/> finished deliveries (delivered, failed, dropped) that finished
+    /// before <paramref name="finishedBefore"/> (delivered: <c>deliveredAt</c>; failed: the last attempt; dropped: the
+    /// last attempt, or when it was recorded), oldest first. Never a pending delivery, claimed or not. Returns how many.
+    /// </summary>
+    Task<int> Prune(DateTimeOffset finishedBefore, int limit, CancellationToken cancellationToken = default);
 }

@@ -96,6 +96,36 @@ public sealed class InMemoryAlertDeliveryStore : IAlertDeliveryStore
         lock (_gate) return Task.FromResult((long)_rows.Count(r => r.Status == AlertDeliveryStatus.Pending));
     }
 
+    public Task<AlertDeliveryRetryOutcome> Retry(string id, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var row = _rows.Find(r => r.Id == id);
+            if (row is null) return Task.FromResult(new AlertDeliveryRetryOutcome(AlertDeliveryRetryOutcomeKind.NotFound, null, null));
+            var before = row.ToDelivery();
+            if (row.Status != AlertDeliveryStatus.Failed)
+                return Task.FromResult(new AlertDeliveryRetryOutcome(AlertDeliveryRetryOutcomeKind.NotFailed, before, null));
+            row.Status = AlertDeliveryStatus.Pending;
+            row.Attempts = 0;
+            row.NextAttemptAtUtc = now;
+            return Task.FromResult(new AlertDeliveryRetryOutcome(AlertDeliveryRetryOutcomeKind.Retried, before, row.ToDelivery()));
+        }
+    }
+
+    public Task<int> Prune(DateTimeOffset finishedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var old = _rows.Where(r => r.Status != AlertDeliveryStatus.Pending && r.FinishedAtUtc < finishedBefore).Take(limit).ToList();
+            foreach (var row in old)
+            {
+                _rows.Remove(row);
+                _keys.Remove((row.AlertId, row.Notifier));
+            }
+            return Task.FromResult(old.Count);
+        }
+    }
+
     private sealed class Row
     {
         public required string Id { get; init; }
@@ -111,6 +141,9 @@ public sealed class InMemoryAlertDeliveryStore : IAlertDeliveryStore
         public DateTimeOffset? DeliveredAtUtc { get; set; }
         public int? LastStatusCode { get; set; }
         public string? LastError { get; set; }
+
+        /// <summary>When a finished delivery finished (retention counts from it); the same rule as the Postgres store.</summary>
+        public DateTimeOffset FinishedAtUtc => DeliveredAtUtc ?? LastAttemptAtUtc ?? CreatedAtUtc;
 
         public AlertDelivery ToDelivery() => new(Id, AlertId, Notifier, Event, Status, Attempts, CreatedAtUtc, LastAttemptAtUtc,
             NextAttemptAtUtc, DeliveredAtUtc, LastStatusCode, LastError);

@@ -115,6 +115,53 @@ public sealed class PostgresAlertDeliveryStore(NpgsqlDataSource dataSource) : IA
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    public async Task<AlertDeliveryRetryOutcome> Retry(string id, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // One statement: lock the row, update it only if failed, and return it as it was (and as it is, when retried).
+        await using var command = dataSource.CreateCommand($"""
+            WITH old AS (SELECT {Columns} FROM alert_deliveries WHERE delivery_id = $1 FOR UPDATE),
+            retried AS (
+                UPDATE alert_deliveries d SET status = 'pending', attempts = 0, next_attempt_at = $2
+                FROM old WHERE d.delivery_id = old.delivery_id AND old.status = 'failed'
+                RETURNING {Qualified("d")})
+            SELECT {Columns}, false FROM old
+            UNION ALL
+            SELECT {Columns}, true FROM retried
+            """);
+        command.Parameters.Add(Text(id));
+        command.Parameters.Add(Time(now));
+        AlertDelivery? before = null, after = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetBoolean(12)) after = Read(reader);
+                else before = Read(reader);
+            }
+        }
+        var kind = before is null ? AlertDeliveryRetryOutcomeKind.NotFound
+            : after is null ? AlertDeliveryRetryOutcomeKind.NotFailed
+            : AlertDeliveryRetryOutcomeKind.Retried;
+        return new AlertDeliveryRetryOutcome(kind, before, after);
+    }
+
+    public async Task<int> Prune(DateTimeOffset finishedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        // Oldest first, a bounded batch; SKIP LOCKED: a row an admin is resending right now is left for the next pass
+        // (and the status is checked again on the locked row, so a resent, now pending, row is never deleted).
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM alert_deliveries WHERE delivery_id IN (
+                SELECT delivery_id FROM alert_deliveries
+                WHERE status IN ('delivered', 'failed', 'dropped') AND COALESCE(delivered_at, last_attempt_at, created_at) < $1
+                ORDER BY delivery_seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """);
+        command.Parameters.Add(Time(finishedBefore));
+        command.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string Qualified(string alias) => string.Join(", ", Columns.Split(", ").Select(c => alias + "." + c));
+
     private static AlertDelivery Read(NpgsqlDataReader r)
     {
         if (!AlertDeliveryStatuses.TryParse(r.GetString(4), out var status))
