@@ -46,6 +46,7 @@ public sealed class RoleTests(EmbeddedApiFactory factory)
         ["GET /v1/alerts/"] = "viewer",
         ["POST /v1/alerts/{id}/ack"] = "trader",
         ["GET /v1/alerts/deliveries"] = "admin",
+        ["POST /v1/alerts/deliveries/{id}/retry"] = "admin",
         ["GET /v1/workspaces/"] = "viewer",
         ["POST /v1/workspaces/"] = "viewer",
         ["GET /v1/workspaces/{id}"] = "viewer",
