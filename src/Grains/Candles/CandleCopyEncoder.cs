@@ -8,8 +8,8 @@ namespace TradingPlatform.Candles;
 /// Writes candle rows in PostgreSQL's binary COPY format (<c>symbol text, timeframe text, time timestamptz, open, high,
 /// low, close, volume numeric</c>) into one pooled 64 KB buffer, which the store hands whole to Npgsql's raw binary COPY
 /// stream. Npgsql's <c>NpgsqlBinaryImporter</c> does the same with one awaited call per value (eight a row, eight
-/// million for a 1M-row import); this encodes a row with plain span writes, which roughly halved the API's CPU per
-/// imported row (docs/benchmarks.md, Candles).
+/// million for a 1M-row import); this encodes a row with plain span writes, which cut the client CPU of a 1M-row import from
+/// about 2.6 s to 0.9 s, parsing included (docs/benchmarks.md, candle import before/after).
 /// </summary>
 /// <remarks>
 /// Format (PostgreSQL documentation, "COPY", binary format): an 11-byte signature <c>PGCOPY\n\377\r\n\0</c>, an int32
