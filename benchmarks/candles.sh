@@ -204,7 +204,7 @@ section="$work/section.md"
   echo "### HTTP: one API node and one silo in cluster mode, Postgres candle store"
   echo
   echo "Import: \`curl --data-binary @syn.csv\` of a $rows-row CSV ($csv_mb MB, \`candles generate\`, a new symbol each round) to"
-  echo "\`POST /v1/candles/import\`, timed by curl (upload, parse, staging COPY, insert, commit, answer). Baseline, same rounds:"
+  echo "\`POST /v1/candles/import\`, timed by curl (upload, parse, binary COPY straight into \`candles\`: a new series is appended, commit, answer). Baseline, same rounds:"
   echo "\`psql \\copy\` of the same file (PostgreSQL's own CSV parser) into a temp table and the same plain \`INSERT … SELECT\`, no C# at all."
   echo
   echo "| what | rounds (rows/s) | median rows/s | API CPU per round | Postgres CPU per round |"

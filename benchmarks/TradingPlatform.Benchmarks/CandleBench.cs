@@ -11,7 +11,7 @@ namespace TradingPlatform.Benchmarks;
 
 /// <summary>
 /// Candle store benchmark (<c>-- candles</c>): each figure next to a naive baseline in the same run, on a fresh
-/// database. Import: <see cref="ICandleStore.Import"/> of a 1M-row CSV (parse + binary COPY to staging + one upsert) vs
+/// database. Import: <see cref="ICandleStore.Import"/> of a 1M-row CSV (parse + binary COPY straight into <c>candles</c> when appending, else to staging + one upsert) vs
 /// the same rows parsed the same way and written with multi-row <c>INSERT … ON CONFLICT</c> statements. Backtest read:
 /// <see cref="ICandleStore.ReadBatches"/> of 1M one-minute bars (binary COPY out) vs a plain data reader over the same
 /// SELECT. Chart read: <see cref="ICandleStore.Query"/> of 1,000 bars vs the bare SQL query it runs. The in-memory store
@@ -106,8 +106,8 @@ public static class CandleBench
                 | what | rows | wall time | rows/s | CPU: this process | CPU: Postgres backends | rows per CPU-second |
                 |---|---|---|---|---|---|---|
                 | parse only (`CandleCsvParser`, no store) | {parseOnly.Count:N0} | {parseOnly.Ms:N0} ms | {parseOnly.Rate:N0} | {parseOnly.ClientCpuMs:N0} ms | | |
-                | **`PostgresCandleStore.Import`**: parse → binary COPY into a temp table → upsert (no stored bar in the span: plain `INSERT … SELECT` under a savepoint) | {storeImport.Count:N0} | {storeImport.Ms:N0} ms | **{storeImport.Rate:N0}** | {storeImport.ClientCpuMs:N0} ms | {storeImport.ServerCpuMs:N0} ms | {storeImport.CpuRate:N0} |
-                | same file again (every row conflicts: `INSERT … ON CONFLICT DO UPDATE … WHERE IS DISTINCT FROM`, none rewritten) | {reimport.Count:N0} | {reimport.Ms:N0} ms | {reimport.Rate:N0} | {reimport.ClientCpuMs:N0} ms | {reimport.ServerCpuMs:N0} ms | {reimport.CpuRate:N0} |
+                | **`PostgresCandleStore.Import`**: parse → binary COPY (`CandleCopyEncoder`, raw COPY) straight into `candles` (a new series: every row after its last stored bar, appended under the series' advisory lock) | {storeImport.Count:N0} | {storeImport.Ms:N0} ms | **{storeImport.Rate:N0}** | {storeImport.ClientCpuMs:N0} ms | {storeImport.ServerCpuMs:N0} ms | {storeImport.CpuRate:N0} |
+                | same file again (every row conflicts: staged in a temp table, then `INSERT … ON CONFLICT DO UPDATE … WHERE IS DISTINCT FROM`, none rewritten) | {reimport.Count:N0} | {reimport.Ms:N0} ms | {reimport.Rate:N0} | {reimport.ClientCpuMs:N0} ms | {reimport.ServerCpuMs:N0} ms | {reimport.CpuRate:N0} |
                 | naive baseline: same parser, multi-row `INSERT … VALUES (…) × 1,000 … ON CONFLICT DO UPDATE`, one transaction | {naive.Count:N0} | {naive.Ms:N0} ms | {naive.Rate:N0} | {naive.ClientCpuMs:N0} ms | {naive.ServerCpuMs:N0} ms | {naive.CpuRate:N0} |
                 | `InMemoryCandleStore.Import` (embedded mode) | {memoryImport.Count:N0} | {memoryImport.Ms:N0} ms | {memoryImport.Rate:N0} | {memoryImport.ClientCpuMs:N0} ms | | |
 

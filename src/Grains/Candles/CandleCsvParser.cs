@@ -109,10 +109,6 @@ public sealed class CandleCsvParser
         }
     }
 
-    /// <summary>Per series read so far: the span of its valid rows (stores check it against what is stored).</summary>
-    public IReadOnlyList<CandleRange> Ranges() =>
-        [.. _series.Values.Where(s => s.Rows > 0).Select(s => new CandleRange(s.Symbol, s.Timeframe, s.FirstUtc, s.LastUtc))];
-
     /// <summary>What an import wrote (<paramref name="imported"/>: the rows the store committed) and what it refused.</summary>
     public CandleImportResult Result(int imported) => new(
         imported,

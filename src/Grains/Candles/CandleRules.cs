@@ -92,6 +92,3 @@ public static class CandleRules
 
 /// <summary>A valid bar on its way into a store.</summary>
 public readonly record struct CandleRow(string Symbol, Timeframe Timeframe, Candle Candle);
-
-/// <summary>The time span (first and last bar, inclusive) of one series in an import.</summary>
-public readonly record struct CandleRange(string Symbol, Timeframe Timeframe, DateTime FirstUtc, DateTime LastUtc);

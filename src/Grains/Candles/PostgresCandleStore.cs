@@ -8,16 +8,18 @@ using NpgsqlTypes;
 namespace TradingPlatform.Candles;
 
 /// <summary>
-/// Candles in Postgres (table <c>candles</c>, migration 0005). Imports stream the parsed rows with a binary COPY into a
-/// temporary staging table and apply them with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all in one
-/// transaction; backtests read stored bars with a binary <c>COPY (SELECT …) TO STDOUT</c>; coarser timeframes that
+/// Candles in Postgres (table <c>candles</c>, migration 0005). Imports stream the parsed rows with a binary COPY, straight
+/// into <c>candles</c> while they come after the stored bars of their series (appending), else into a temporary staging
+/// table applied with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all in one transaction
+/// (<see cref="PostgresCandleWriter"/>); backtests read stored bars with a binary <c>COPY (SELECT …) TO STDOUT</c>; coarser timeframes that
 /// are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
 /// </summary>
 /// <remarks>
 /// An import holds one pooled connection and one open transaction for as long as its body takes to arrive (the staging
-/// table lives in that transaction). When two
-/// imports upsert the same keys at once, one may fail with a deadlock (503 to an API caller); the body is gone by then,
-/// so the caller sends it again (upserts make that safe).
+/// table and the series' advisory locks live in that transaction). When two imports write the same series at once, one
+/// may fail with a deadlock, and an append fails when a writer that does not take our advisory locks commits one of its
+/// keys meanwhile (both a 503 to an API caller); the body is gone by then, so the caller sends it again (upserts make
+/// that safe).
 /// </remarks>
 public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILogger<PostgresCandleStore> logger) : ICandleStore
 {
@@ -31,38 +33,6 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     private const string AggregationWorkMem = "64MB";
 
     private const string Origin = "timestamptz '1970-01-01 00:00:00+00'";
-
-    private const string CreateStagingSql = "CREATE TEMP TABLE candles_import (LIKE candles) ON COMMIT DROP";
-
-    /// <summary>FREEZE: the table is new in this transaction, so its rows need no visibility bookkeeping later.</summary>
-    private const string CopyInSql = "COPY candles_import (symbol, timeframe, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY, FREEZE)";
-
-    /// <summary>Whether any stored bar of an imported series lies within the time span the import brings for it (one index probe per series).</summary>
-    private const string OverlapsSql = """
-        SELECT EXISTS (
-            SELECT 1
-            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS s(symbol, timeframe, first, last)
-            WHERE EXISTS (SELECT 1 FROM candles c WHERE c.symbol = s.symbol AND c.timeframe = s.timeframe AND c.time BETWEEN s.first AND s.last))
-        """;
-
-    /// <summary>The upsert's fast path when nothing stored can conflict: a plain INSERT costs about half of ON CONFLICT.</summary>
-    private const string InsertSql = """
-        INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume)
-        SELECT symbol, timeframe, time, open, high, low, close, volume FROM candles_import
-        """;
-
-    /// <summary>
-    /// Rows whose stored values are equal are left alone (no new row version, no WAL), so importing the same file
-    /// again is cheap and changes nothing.
-    /// </summary>
-    private const string UpsertSql = """
-        INSERT INTO candles AS c (symbol, timeframe, time, open, high, low, close, volume)
-        SELECT symbol, timeframe, time, open, high, low, close, volume FROM candles_import
-        ON CONFLICT (symbol, timeframe, time) DO UPDATE
-        SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume
-        WHERE (c.open, c.high, c.low, c.close, c.volume)
-              IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
-        """;
 
     /// <summary>The first candidate timeframe ($2, in order of preference) that has a bar of the symbol: one index probe each.</summary>
     private const string SourceSql = """
@@ -92,7 +62,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     {
         var clock = Stopwatch.StartNew();
         var parser = new CandleCsvParser();
-        var written = await Write(parser.ReadAsync(csv, cancellationToken), () => parser.Unreadable, parser.Ranges, cancellationToken);
+        var written = await Write(parser.ReadAsync(csv, cancellationToken), () => parser.Unreadable, cancellationToken);
         LogImported(logger, written, parser.Rejected, clock.ElapsedMilliseconds);
         return parser.Result(written);
     }
@@ -101,8 +71,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     {
         var rows = CandleRules.Rows(symbol, timeframe, candles);
         if (rows.Count == 0) return Task.FromResult(0);
-        var range = new CandleRange(rows[0].Symbol, timeframe, rows.Min(r => r.Candle.TimeUtc), rows.Max(r => r.Candle.TimeUtc));
-        return Write(One(rows), () => null, () => [range], cancellationToken);
+        return Write(One(rows), () => null, cancellationToken);
     }
 
     public async Task<IReadOnlyList<Candle>> Query(string symbol, Timeframe timeframe, DateTime? fromUtc, DateTime? toUtc, int limit, CancellationToken cancellationToken = default) =>
@@ -235,85 +204,24 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     // ---------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Stages every row with a binary COPY while <paramref name="batches"/> produces them (a parser reading a request
-    /// body), then upserts them in the same transaction. <paramref name="unreadable"/> is asked after the last row:
-    /// a reason makes it throw <see cref="CandleFileException"/> and roll back. Any failure, also of the body being read,
-    /// rolls back: nothing is half-applied.
+    /// Copies every row while <paramref name="batches"/> produces them (a parser reading a request body), straight into
+    /// <c>candles</c> when they come after the stored bars of their series, else through a staging table and an upsert
+    /// (<see cref="PostgresCandleWriter"/>), all in one transaction. <paramref name="unreadable"/> is asked after the
+    /// last row: a reason makes it throw <see cref="CandleFileException"/> and roll back. Any failure, also of the body
+    /// being read, rolls back: nothing is half-applied.
     /// </summary>
-    /// <remarks>
-    /// The upsert has a fast path: when no stored bar of any imported series lies within the span the import brings
-    /// for it (<paramref name="ranges"/>, known once the body is read), a plain INSERT does the work of the ON CONFLICT
-    /// statement at about half the cost. It runs under a savepoint: should another import have inserted one of the keys
-    /// meanwhile, the unique violation rolls back to the savepoint and the ON CONFLICT upsert runs instead. Same result
-    /// either way.
-    /// </remarks>
-    private async Task<int> Write(IAsyncEnumerable<List<CandleRow>> batches, Func<string?> unreadable, Func<IReadOnlyList<CandleRange>> ranges,
-        CancellationToken cancellationToken)
+    private async Task<int> Write(IAsyncEnumerable<List<CandleRow>> batches, Func<string?> unreadable, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(CreateStagingSql, connection, transaction))
-            await create.ExecuteNonQueryAsync(cancellationToken);
-
-        ulong staged;
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyInSql, cancellationToken))
-        {
-            await foreach (var batch in batches.WithCancellation(cancellationToken))
-            {
-                foreach (var row in batch)
-                {
-                    var candle = row.Candle;
-                    await importer.StartRowAsync(cancellationToken);
-                    await importer.WriteAsync(row.Symbol, NpgsqlDbType.Text, cancellationToken);
-                    await importer.WriteAsync(row.Timeframe.WireName(), NpgsqlDbType.Text, cancellationToken);
-                    await importer.WriteAsync(candle.TimeUtc, NpgsqlDbType.TimestampTz, cancellationToken);
-                    await importer.WriteAsync(candle.Open, NpgsqlDbType.Numeric, cancellationToken);
-                    await importer.WriteAsync(candle.High, NpgsqlDbType.Numeric, cancellationToken);
-                    await importer.WriteAsync(candle.Low, NpgsqlDbType.Numeric, cancellationToken);
-                    await importer.WriteAsync(candle.Close, NpgsqlDbType.Numeric, cancellationToken);
-                    await importer.WriteAsync(candle.Volume, NpgsqlDbType.Numeric, cancellationToken);
-                }
-            }
-            staged = await importer.CompleteAsync(cancellationToken);
-        }
+        await using var writer = new PostgresCandleWriter(connection, transaction);
+        await foreach (var batch in batches.WithCancellation(cancellationToken)) await writer.Write(batch, cancellationToken);
+        await writer.EndCopy(cancellationToken);
         if (unreadable() is { } why) throw new CandleFileException(why);
-
-        if (staged > 0)
-        {
-            if (await Overlaps(connection, transaction, ranges(), cancellationToken)) await Execute(UpsertSql);
-            else
-            {
-                await transaction.SaveAsync("plain_insert", cancellationToken);
-                try
-                {
-                    await Execute(InsertSql);
-                    await transaction.ReleaseAsync("plain_insert", cancellationToken);
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-                {
-                    await transaction.RollbackAsync("plain_insert", cancellationToken);
-                    await Execute(UpsertSql);
-                }
-            }
-        }
+        await writer.Apply(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return checked((int)staged);
-
-        async Task Execute(string sql)
-        {
-            await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
-
-    private static async Task<bool> Overlaps(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<CandleRange> ranges, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(OverlapsSql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. ranges.Select(r => r.Symbol)] });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. ranges.Select(r => r.Timeframe.WireName())] });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = [.. ranges.Select(r => r.FirstUtc)] });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = [.. ranges.Select(r => r.LastUtc)] });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        LogWritten(logger, writer.Appended, writer.Staged);
+        return writer.Appended + writer.Staged;
     }
 
     private static async IAsyncEnumerable<List<CandleRow>> One(List<CandleRow> rows)
@@ -432,6 +340,9 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
 
     private static string TimeLiteral(DateTime timeUtc) =>
         $"timestamptz '{timeUtc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)}'";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Candle write: {Appended} row(s) appended, {Staged} upserted through staging")]
+    private static partial void LogWritten(ILogger logger, int appended, int staged);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Candle import: {Rows} row(s) written, {Rejected} rejected, in {ElapsedMs} ms")]
     private static partial void LogImported(ILogger logger, int rows, int rejected, long elapsedMs);

@@ -127,6 +127,37 @@ public sealed class CandleApiTests(PostgresCandleApiFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task An_append_colliding_with_a_key_a_writer_without_the_lock_commits_is_503_and_writes_nothing()
+    {
+        var s = TradingClient.NewSymbol();
+        var bars = SyntheticCandles.Generate(22, new DateTime(2024, 6, 1, 0, 0, 0, DateTimeKind.Utc), Timeframe.OneMinute, 500).ToArray();
+        await using var other = await factory.DataSource.OpenConnectionAsync();
+        await using var theirs = await other.BeginTransactionAsync();
+        await using (var insert = new Npgsql.NpgsqlCommand(
+            "INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ($1, '1m', $2, 1, 1, 1, 1, 1)", other, theirs))
+        {
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = s });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = bars[250].TimeUtc });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // Nothing of the series is committed, so the import appends; its COPY waits on their key until they commit.
+        var import = Import(await factory.Admin(), Csv(CandleCsvWriter.ToCsv(s, Timeframe.OneMinute, bars)));
+        await Eventually.True(async () => await factory.Count(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'COPY candles (%'") > 0,
+            TimeSpan.FromSeconds(20), "the import's COPY waits for the other writer's key");
+        await theirs.CommitAsync();
+
+        var response = await import;
+        await AssertProblem(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(1, await Stored(s, "1m"));
+
+        var again = await ImportOk(CandleCsvWriter.ToCsv(s, Timeframe.OneMinute, bars));
+        Assert.Equal(500, (int)again["imported"]!);
+        Assert.Equal(500, await Stored(s, "1m"));
+    }
+
+    [Fact]
     public async Task A_body_over_the_import_limit_is_413_with_or_without_a_length_and_writes_nothing()
     {
         var s = TradingClient.NewSymbol();
