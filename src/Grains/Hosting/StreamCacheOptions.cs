@@ -9,7 +9,7 @@ namespace TradingPlatform.Hosting;
 /// into the pulling agent's cache, in pooled 1 MiB blocks, so that a subscriber that fell behind can be served from it.
 /// Orleans purges an event only once it has been cached for <see cref="CacheMinTimeSeconds"/> <b>and</b> is more than
 /// <see cref="CacheMaxAgeSeconds"/> older than the newest event; its defaults (5 and 30 min) made a busy silo hold half
-/// an hour of events, and the soak saw that as steady live-heap growth of about 1.4 MiB/min per silo. Nothing here
+/// an hour of events (at the soak's rates, by estimate, most of the ~1.4 MiB/min per silo its earlier runs saw). Nothing here
 /// needs old events from that cache: WebSocket resumes with <c>since</c> are served by the topic grains' own retained
 /// window (<c>Topics:RetainedEvents</c>), and stream subscribers are grains that keep up within milliseconds.
 /// </para>
