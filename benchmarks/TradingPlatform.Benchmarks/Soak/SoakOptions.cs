@@ -21,7 +21,7 @@ public sealed record SoakOptions
           --sample-seconds <s>      /metrics sampling period (default 10)
           --pids <name=pid,...>     process ids of the sampled processes: each gets a forced full GC (diagnostics port)
                                     at the end of the warm-up, every --full-gc-minutes after it and at the end
-          --full-gc-minutes <m>     period of those forced full GCs (default 2; 0 = none)
+          --full-gc-minutes <m>     period of those forced full GCs (default 1; 0 = none)
           --rate <x>                scales every request rate (default 1)
           --subscribers <n>         WebSocket subscribers that connect, resume with since, disconnect, reconnect (default 4)
           --user <name> --password <p>   an admin (default bench / bench-password-1)
@@ -34,7 +34,8 @@ public sealed record SoakOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromMinutes(1);
     public TimeSpan SampleEvery { get; init; } = TimeSpan.FromSeconds(10);
-    public TimeSpan FullGcEvery { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>One a minute: the live heap's slope is fitted to these points only, and a 9-minute window then has 10 of them.</summary>
+    public TimeSpan FullGcEvery { get; init; } = TimeSpan.FromMinutes(1);
     public double Rate { get; init; } = 1;
     public int Subscribers { get; init; } = 4;
     public string User { get; init; } = "bench";

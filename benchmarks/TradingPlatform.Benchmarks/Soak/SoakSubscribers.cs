@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -65,21 +66,24 @@ public sealed class SoakSubscribers(SoakHttp http, SoakCounters counters, int co
         var sendLock = new SemaphoreSlim(1, 1);
         var closing = 0;
         long pings = 0, pongs = 0;
+        var normalClose = false;
         await Send(socket, sendLock, Subscribe(Topics, last), cancellationToken);
         var timer = Task.Run(async () =>
         {
             try
             {
-                var end = DateTime.UtcNow + lifetime;
-                while (true)
+                // One ping per slot of a fixed schedule (10 s, 20 s, ... before the end of the session), whatever the
+                // timer does. The loop this replaces slept min(time left, 10 s) and pinged when the wall clock was not
+                // yet past the end: Task.Delay truncates to whole milliseconds, so in the last millisecond before the end
+                // it returned at once, again and again, and sent a burst of pings (the API answered `rate_limited`).
+                var session = Stopwatch.StartNew();
+                for (var due = PingEvery; due < lifetime; due += PingEvery)
                 {
-                    var left = end - DateTime.UtcNow;
-                    if (left <= TimeSpan.Zero) break;
-                    await Task.Delay(left < PingEvery ? left : PingEvery, cancellationToken);
-                    if (DateTime.UtcNow >= end) break;
+                    await Until(session, due, cancellationToken);
                     await Send(socket, sendLock, """{"op":"ping"}""", cancellationToken);
                     Interlocked.Increment(ref pings);
                 }
+                await Until(session, lifetime, cancellationToken);
                 await sendLock.WaitAsync(cancellationToken);
                 try
                 {
@@ -108,7 +112,11 @@ public sealed class SoakSubscribers(SoakHttp http, SoakCounters counters, int co
                 var result = await socket.ReceiveAsync(buffer, hard.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    if (Volatile.Read(ref closing) == 1 && socket.CloseStatus == WebSocketCloseStatus.NormalClosure) counters.Count("ws normal closes");
+                    if (Volatile.Read(ref closing) == 1 && socket.CloseStatus == WebSocketCloseStatus.NormalClosure)
+                    {
+                        counters.Count("ws normal closes");
+                        normalClose = true;
+                    }
                     else counters.Error(ErrorKind.WsClosed, $"{uri}: closed by the server: {(int?)socket.CloseStatus} {socket.CloseStatusDescription}");
                     break;
                 }
@@ -136,7 +144,17 @@ public sealed class SoakSubscribers(SoakHttp http, SoakCounters counters, int co
         await timer;
         counters.Count("ws pings", pings);
         counters.Count("ws pongs", pongs);
-        if (pings >= 2 && pongs == 0) counters.Error(ErrorKind.WsSilent, $"{uri}: {pings} pings, no pong");
+        // A session that ended with the close handshake has had every ping answered (the server handles a
+        // connection's messages in order, and our close frame goes after the last ping).
+        if (normalClose && pongs != pings) counters.Error(ErrorKind.WsSilent, $"{uri}: {pings} pings, {pongs} pongs");
+        else if (pings >= 2 && pongs == 0) counters.Error(ErrorKind.WsSilent, $"{uri}: {pings} pings, no pong");
+    }
+
+    /// <summary>Sleeps until <paramref name="clock"/> reaches <paramref name="due"/>: never returns before it (Task.Delay may, by up to a millisecond).</summary>
+    private static async Task Until(Stopwatch clock, TimeSpan due, CancellationToken cancellationToken)
+    {
+        for (var left = due - clock.Elapsed; left > TimeSpan.Zero; left = due - clock.Elapsed)
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), cancellationToken);
     }
 
     private static string Subscribe(IEnumerable<string> topics, Dictionary<string, long> last)

@@ -57,6 +57,14 @@ public sealed class TradingClusterOptions
     /// </summary>
     [Range(1, 10)] public int VotesForDeathDeclaration { get; set; } = 2;
 
+    /// <summary>
+    /// Minutes an activation may stay idle before the silo collects it (Orleans' <c>GrainCollectionOptions.CollectionAge</c>,
+    /// whose default is also 15). Above Orleans' one-minute collection quantum. Grains made per request (one per
+    /// backtest run, its progress stream's pub/sub grain) stay this long after their last call, so a load of N such
+    /// requests a minute keeps about N × this many of them in memory.
+    /// </summary>
+    [Range(2, 1440)] public int CollectionAgeMinutes { get; set; } = 15;
+
     public static TradingClusterOptions From(IConfiguration configuration) =>
         configuration.GetSection(SectionName).Get<TradingClusterOptions>() ?? new TradingClusterOptions();
 }

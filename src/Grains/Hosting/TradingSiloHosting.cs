@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization.Serializers;
 using TradingPlatform.Storage;
@@ -20,10 +21,24 @@ public static class TradingSiloHosting
         silo.Services.AddTradingServices(silo.Configuration);
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         silo.Services.AddSingleton<IGeneralizedCodec, StorageFaultCodec>(); // what the filter cannot see: failed activations
+        silo.Services.AddOptions<StreamCacheOptions>().Bind(silo.Configuration.GetSection(StreamCacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         // Agents poll the memory queues every 10 ms instead of the default 100 ms: the WebSocket topics
-        // (fill -> subscriber) ride on these streams and aim at p99 < 50 ms.
-        silo.AddMemoryStreams(StorageNames.Streams, streams => streams.ConfigurePullingAgent(agent =>
-            agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10))));
+        // (fill -> subscriber) ride on these streams and aim at p99 < 50 ms. Their cache keeps minutes of events, not
+        // Orleans' half hour (see StreamCacheOptions).
+        silo.AddMemoryStreams(StorageNames.Streams, streams =>
+        {
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+            streams.ConfigureCacheEviction(eviction => eviction.Configure<IOptions<StreamCacheOptions>>((o, cache) =>
+            {
+                o.DataMaxAgeInCache = TimeSpan.FromSeconds(cache.Value.CacheMaxAgeSeconds);
+                o.DataMinTimeInCache = TimeSpan.FromSeconds(cache.Value.CacheMinTimeSeconds);
+            }));
+        });
+        // An idle activation stays for this long (grains made per request, e.g. one per backtest run, included).
+        var collectionAge = TradingClusterOptions.From(silo.Configuration).CollectionAgeMinutes;
+        if (collectionAge is < 2 or > 1440)
+            throw new OptionsValidationException(TradingClusterOptions.SectionName, typeof(TradingClusterOptions), [$"Orleans:CollectionAgeMinutes must be 2..1440, not {collectionAge}."]);
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(collectionAge));
         return silo;
     }
 

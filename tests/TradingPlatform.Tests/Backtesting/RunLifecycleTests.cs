@@ -140,6 +140,27 @@ public sealed class RunLifecycleTests(BacktestClusterFixture fixture, ITestOutpu
             Assert.Equal(4_000, state.Bars);
         }
     }
+
+    [Fact]
+    public async Task Reading_or_cancelling_an_unknown_run_leaves_no_activation_behind()
+    {
+        var read = Guid.NewGuid().ToString("N");
+        var cancelled = Guid.NewGuid().ToString("N");
+        var management = Grains.GetGrain<IManagementGrain>(0);
+
+        Assert.Null(await Grains.GetGrain<IBacktestRunGrain>(read).Get());
+        Assert.Equal(CancelOutcome.NotFound, await Grains.GetGrain<IBacktestRunGrain>(cancelled).Cancel());
+
+        await Eventually.True(async () =>
+        {
+            var active = await management.GetActiveGrains(GrainType.Create("backtest-run"));
+            return !active.Any(g => g.Key.ToString() == read || g.Key.ToString() == cancelled);
+        }, TimeSpan.FromSeconds(30), "the unknown runs' activations were not released");
+        var created = await Runs.Create(Grains, Runs.Request(400, "U1"));
+        var live = await management.GetActiveGrains(GrainType.Create("backtest-run"));
+        Assert.Contains(live, g => g.Key.ToString() == created.GetPrimaryKeyString()); // the query sees real activations
+        await Runs.Until(created, r => r.IsFinished, "the created run finishes");
+    }
 }
 
 [Collection(BacktestFailoverCollection.Name)]
