@@ -244,27 +244,29 @@ internal static class TradingKit
     public static readonly StrategyRisk GenerousRisk = new(MaxOrderQuantity: 1_000_000m, MaxPositionQuantity: 1_000_000_000m, MaxNotional: 1_000_000_000_000m, MaxDailyLoss: 1_000_000_000_000m);
 
     /// <summary>
-    /// Manual strategies activated round-robin on every silo (a placement hint on a first, read-only call
-    /// activates each where asked; the create then runs there without the hint), then verified in place.
+    /// Manual strategies created round-robin on every silo: each create carries a placement hint, so its activation
+    /// starts where asked. (A read-only first call no longer does: an unknown strategy deactivates after answering,
+    /// and the create then activated it wherever default placement chose — all on one silo when the other was busy.)
+    /// The hint travels with the create to what it calls, so grains first activated by it (a new market) start on the
+    /// same silo; tests that care about those place them themselves.
     /// </summary>
     public static async Task<string[]> CreateSpreadStrategies(TestCluster cluster, string prefix, int count, string[] symbols)
     {
         var silos = cluster.Silos.Select(s => s.SiloAddress).ToArray();
         var ids = Enumerable.Range(0, count).Select(i => $"{prefix}{i:D3}-{Guid.NewGuid():N}"[..24]).ToArray();
-        await Task.WhenAll(ids.Select((id, i) => ActivateOn(cluster.GrainFactory.GetGrain<IStrategyGrain>(id), silos[i % silos.Length])));
-        var outcomes = await Task.WhenAll(ids.Select(id => cluster.GrainFactory.GetGrain<IStrategyGrain>(id).Create(
+        var outcomes = await Task.WhenAll(ids.Select((id, i) => CreateOn(cluster.GrainFactory.GetGrain<IStrategyGrain>(id), silos[i % silos.Length],
             new StrategySpec(id, $"Flood {id}", StrategyKind.Manual, [.. symbols], ImmutableSortedDictionary<string, decimal>.Empty, GenerousRisk))));
         Assert.All(outcomes, o => Assert.Equal(StrategyOutcomeKind.Created, o.Kind));
         return ids;
     }
 
-    private static async Task ActivateOn(IStrategyGrain grain, SiloAddress silo)
+    private static async Task<StrategyOutcome> CreateOn(IStrategyGrain grain, SiloAddress silo, StrategySpec spec)
     {
         // RequestContext is async-local: the hint stays with this call (and whatever it calls).
         RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
         try
         {
-            Assert.Null(await grain.Get());
+            return await grain.Create(spec);
         }
         finally
         {
