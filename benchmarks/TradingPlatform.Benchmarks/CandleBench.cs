@@ -135,8 +135,8 @@ public static class CandleBench
 
                 | what | bars | median wall time | runs | CPU: this process | CPU: Postgres backends |
                 |---|---|---|---|---|---|
-                | **`PostgresCandleStore.ReadBatches`**: binary `COPY (SELECT … ORDER BY time) TO STDOUT` | {copyRuns[0].Count:N0} | **{Median(copyRuns):N0} ms** | {Runs(copyRuns)} | {MedianOf(copyRuns, r => r.ClientCpuMs):N0} ms | {MedianOf(copyRuns, r => r.ServerCpuMs):N0} ms |
-                | baseline: the same SELECT through `NpgsqlDataReader` (binary rows, one round trip) | {readerRuns[0].Count:N0} | {Median(readerRuns):N0} ms | {Runs(readerRuns)} | {MedianOf(readerRuns, r => r.ClientCpuMs):N0} ms | {MedianOf(readerRuns, r => r.ServerCpuMs):N0} ms |
+                | **`PostgresCandleStore.ReadBatches`**: source probe, then one parameterized `SELECT … ORDER BY time` streamed through `NpgsqlDataReader` | {copyRuns[0].Count:N0} | **{Median(copyRuns):N0} ms** | {Runs(copyRuns)} | {MedianOf(copyRuns, r => r.ClientCpuMs):N0} ms | {MedianOf(copyRuns, r => r.ServerCpuMs):N0} ms |
+                | baseline: the bare SELECT through `NpgsqlDataReader` (no source probe, no store) | {readerRuns[0].Count:N0} | {Median(readerRuns):N0} ms | {Runs(readerRuns)} | {MedianOf(readerRuns, r => r.ClientCpuMs):N0} ms | {MedianOf(readerRuns, r => r.ServerCpuMs):N0} ms |
                 | `InMemoryCandleStore.ReadBatches` | {memoryRuns[0].Count:N0} | {Median(memoryRuns):N0} ms | {Runs(memoryRuns)} | {MedianOf(memoryRuns, r => r.ClientCpuMs):N0} ms | |
                 | Postgres, `5m` aggregated in SQL from the {rows:N0} `1m` bars | {aggregated.Count:N0} | {aggregated.Ms:N0} ms | | {aggregated.ClientCpuMs:N0} ms | {aggregated.ServerCpuMs:N0} ms |
                 | memory, `5m` aggregated in C# | {aggregatedMemory.Count:N0} | {aggregatedMemory.Ms:N0} ms | | {aggregatedMemory.ClientCpuMs:N0} ms | |

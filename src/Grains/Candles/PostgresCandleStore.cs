@@ -11,7 +11,7 @@ namespace TradingPlatform.Candles;
 /// Candles in Postgres (table <c>candles</c>, migration 0005). Imports stream the parsed rows with a binary COPY, straight
 /// into <c>candles</c> while they come after the stored bars of their series (appending), else into a temporary staging
 /// table applied with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all in one transaction
-/// (<see cref="PostgresCandleWriter"/>); backtests read stored bars with a binary <c>COPY (SELECT …) TO STDOUT</c>; coarser timeframes that
+/// (<see cref="PostgresCandleWriter"/>); backtests stream stored bars with one parameterized range query; coarser timeframes that
 /// are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
 /// </summary>
 /// <remarks>
@@ -33,6 +33,13 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     private const string AggregationWorkMem = "64MB";
 
     private const string Origin = "timestamptz '1970-01-01 00:00:00+00'";
+
+    /// <summary>Stored bars of one series in a half-open time range, oldest first (backtest reads).</summary>
+    private const string RangeSql = """
+        SELECT time, open, high, low, close, volume FROM candles
+        WHERE symbol = $1 AND timeframe = $2 AND time >= $3 AND time < $4
+        ORDER BY time
+        """;
 
     /// <summary>The first candidate timeframe ($2, in order of preference) that has a bar of the symbol: one index probe each.</summary>
     private const string SourceSql = """
@@ -139,26 +146,19 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
             yield break;
         }
 
-        // COPY takes no parameters: the values are literals. The symbol passed IsValidSymbol (A-Z, 0-9, '.', '_', '-'),
-        // the timeframe is one of our wire names and the times are formatted here; quoting is belt and braces.
-        var copy = $"""
-            COPY (SELECT time, open, high, low, close, volume FROM candles
-                  WHERE symbol = {Literal(symbol)} AND timeframe = {Literal(timeframe.WireName())}
-                    AND time >= {TimeLiteral(from)} AND time < {TimeLiteral(to)}
-                  ORDER BY time) TO STDOUT (FORMAT BINARY)
-            """;
-        await using var exporter = await connection.BeginBinaryExportAsync(copy, cancellationToken);
+        // A plain parameterized SELECT streamed row by row: measured faster than a binary COPY TO with a ReadAsync per
+        // value (CandleBench, "Backtest read": about 0.9 s vs 1.5 s and 0.95 vs 1.6 s of client CPU per 1M bars).
+        await using var command = new NpgsqlCommand(RangeSql, connection) { CommandTimeout = 0 };
+        command.Parameters.Add(Text(symbol));
+        command.Parameters.Add(Text(timeframe.WireName()));
+        command.Parameters.Add(Time(from));
+        command.Parameters.Add(Time(to));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var buffer = new Candle[batchSize];
         var count = 0;
-        while (await exporter.StartRowAsync(cancellationToken) != -1)
+        while (await reader.ReadAsync(cancellationToken))
         {
-            buffer[count++] = new Candle(
-                await exporter.ReadAsync<DateTime>(NpgsqlDbType.TimestampTz, cancellationToken),
-                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
-                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
-                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
-                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken),
-                await exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken));
+            buffer[count++] = ReadCandle(reader);
             if (count == batchSize)
             {
                 yield return buffer;
@@ -335,11 +335,6 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     private static NpgsqlParameter<DateTime> Time(DateTime value) => new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = value };
 
     private static DateTime Utc(DateTime time) => InMemoryCandleStore.Utc(time);
-
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    private static string TimeLiteral(DateTime timeUtc) =>
-        $"timestamptz '{timeUtc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)}'";
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Candle write: {Appended} row(s) appended, {Staged} upserted through staging")]
     private static partial void LogWritten(ILogger logger, int appended, int staged);
