@@ -13,7 +13,7 @@ namespace TradingPlatform.Benchmarks;
 /// Candle store benchmark (<c>-- candles</c>): each figure next to a naive baseline in the same run, on a fresh
 /// database. Import: <see cref="ICandleStore.Import"/> of a 1M-row CSV (parse + binary COPY straight into <c>candles</c> when appending, else to staging + one upsert) vs
 /// the same rows parsed the same way and written with multi-row <c>INSERT … ON CONFLICT</c> statements. Backtest read:
-/// <see cref="ICandleStore.ReadBatches"/> of 1M one-minute bars (binary COPY out) vs a plain data reader over the same
+/// <see cref="ICandleStore.ReadBatches"/> of 1M one-minute bars (source probe + one range query) vs a bare data reader over the same
 /// SELECT. Chart read: <see cref="ICandleStore.Query"/> of 1,000 bars vs the bare SQL query it runs. The in-memory store
 /// is measured too.
 /// </summary>
