@@ -126,7 +126,7 @@ public static class CandleBench
             }
             var aggregated = await Time(() => CountBatches(postgres, "SYN", Timeframe.FiveMinutes, Start, end));
             var aggregatedMemory = await Time(() => CountBatches(memory, "SYN", Timeframe.FiveMinutes, Start, end));
-            Console.Error.WriteLine($"ReadBatches COPY: {string.Join(", ", copyRuns.Select(r => r.Ms.ToString("N0", CultureInfo.InvariantCulture)))} ms");
+            Console.Error.WriteLine($"ReadBatches: {string.Join(", ", copyRuns.Select(r => r.Ms.ToString("N0", CultureInfo.InvariantCulture)))} ms");
 
             report.AppendLine(Text.I($"""
                 #### Backtest read: all {rows:N0} one-minute bars
