@@ -56,11 +56,11 @@ public sealed partial class BacktestRunGrain(
         return true;
     }
 
-    public Task<BacktestRun?> Get() => Task.FromResult(_run ?? NotCreated<BacktestRun?>(null));
+    public Task<BacktestRun?> Get() => Task.FromResult(_run ?? this.ForgetUnknown<BacktestRun?>(null));
 
     public async Task<CancelOutcome> Cancel()
     {
-        if (_run is null) return NotCreated(CancelOutcome.NotFound);
+        if (_run is null) return this.ForgetUnknown(CancelOutcome.NotFound);
         if (_run.IsFinished) return CancelOutcome.AlreadyFinished;
         if (_run.Status == BacktestStatus.Queued && await Queue.Remove(_run.Id))
         {
@@ -168,17 +168,6 @@ public sealed partial class BacktestRunGrain(
     {
         await store.Update(run);
         _run = run;
-    }
-
-    /// <summary>
-    /// A run id nobody created: answer <paramref name="answer"/> and leave memory once idle. Otherwise every probe of an
-    /// unknown id (<c>GET /v1/runs/{id}</c> or its cancel answered 404) kept an empty activation for the whole
-    /// collection age (found by the soak).
-    /// </summary>
-    private T NotCreated<T>(T answer)
-    {
-        DeactivateOnIdle();
-        return answer;
     }
 
     private async Task Forget()

@@ -330,7 +330,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
         DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(0), DateTimeKind.Utc),
         reader.GetDecimal(1), reader.GetDecimal(2), reader.GetDecimal(3), reader.GetDecimal(4), reader.GetDecimal(5));
 
-    private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
+    internal static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
 
     private static NpgsqlParameter<DateTime> Time(DateTime value) => new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = value };
 

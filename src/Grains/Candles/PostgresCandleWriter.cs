@@ -268,5 +268,5 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
+    private static NpgsqlParameter<string> Text(string value) => PostgresCandleStore.Text(value);
 }

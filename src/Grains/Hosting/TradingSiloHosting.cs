@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -35,10 +36,12 @@ public static class TradingSiloHosting
             }));
         });
         // An idle activation stays for this long (grains made per request, e.g. one per backtest run, included).
-        var collectionAge = TradingClusterOptions.From(silo.Configuration).CollectionAgeMinutes;
-        if (collectionAge is < 2 or > 1440)
-            throw new OptionsValidationException(TradingClusterOptions.SectionName, typeof(TradingClusterOptions), [$"Orleans:CollectionAgeMinutes must be 2..1440, not {collectionAge}."]);
-        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(collectionAge));
+        // Refused while the silo is configured, by the option's own [Range] (one statement of the bounds).
+        var cluster = TradingClusterOptions.From(silo.Configuration);
+        var refused = new List<ValidationResult>();
+        if (!Validator.TryValidateProperty(cluster.CollectionAgeMinutes, new ValidationContext(cluster) { MemberName = nameof(cluster.CollectionAgeMinutes) }, refused))
+            throw new OptionsValidationException(TradingClusterOptions.SectionName, typeof(TradingClusterOptions), [.. refused.Select(r => r.ErrorMessage ?? nameof(cluster.CollectionAgeMinutes))]);
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(cluster.CollectionAgeMinutes));
         return silo;
     }
 

@@ -34,7 +34,7 @@ public sealed partial class StrategyGrain
 
     public Task<StrategyDiagnostics?> Diagnostics()
     {
-        if (!state.RecordExists) return Task.FromResult(Forget<StrategyDiagnostics?>(null));
+        if (!state.RecordExists) return Task.FromResult(this.ForgetUnknown<StrategyDiagnostics?>(null));
         var id = this.GetPrimaryKeyString();
         var current = state.State;
         var symbols = current.Symbols

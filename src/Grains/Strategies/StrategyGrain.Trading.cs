@@ -88,7 +88,7 @@ public sealed partial class StrategyGrain
 
     public async Task<OrderOutcome> PlaceOrder(OrderSpec spec)
     {
-        if (!state.RecordExists) return Forget(new OrderOutcome(OrderOutcomeKind.NotFound, Detail: $"Strategy '{this.GetPrimaryKeyString()}' does not exist."));
+        if (!state.RecordExists) return this.ForgetUnknown(new OrderOutcome(OrderOutcomeKind.NotFound, Detail: $"Strategy '{this.GetPrimaryKeyString()}' does not exist."));
         var errors = OrderRules.Validate(spec, state.State.Symbols);
         if (!errors.IsEmpty) return new OrderOutcome(OrderOutcomeKind.Invalid, Errors: errors);
 
@@ -309,7 +309,7 @@ public sealed partial class StrategyGrain
 
     public async Task<FillOutcome> RecordFill(ExternalFillSpec spec)
     {
-        if (!state.RecordExists) return Forget(new FillOutcome(FillOutcomeKind.NotFound, Detail: $"Strategy '{this.GetPrimaryKeyString()}' does not exist."));
+        if (!state.RecordExists) return this.ForgetUnknown(new FillOutcome(FillOutcomeKind.NotFound, Detail: $"Strategy '{this.GetPrimaryKeyString()}' does not exist."));
         var errors = OrderRules.Validate(spec, state.State.Symbols);
         if (!errors.IsEmpty) return new FillOutcome(FillOutcomeKind.Invalid, Detail: string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
 

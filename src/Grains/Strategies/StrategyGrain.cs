@@ -39,17 +39,7 @@ public sealed partial class StrategyGrain(
     }
 
     public Task<StrategySnapshot?> Get() =>
-        Task.FromResult(state.RecordExists ? Snapshot() : Forget<StrategySnapshot?>(null));
-
-    /// <summary>
-    /// An id nobody created: answer <paramref name="answer"/> and leave memory once idle. Otherwise every probe of an unknown id
-    /// (a typo, a scanner, a 404 test) would keep an empty activation for the whole collection age (found by the soak).
-    /// </summary>
-    private T Forget<T>(T answer)
-    {
-        this.DeactivateOnIdle();
-        return answer;
-    }
+        Task.FromResult(state.RecordExists ? Snapshot() : this.ForgetUnknown<StrategySnapshot?>(null));
 
     public async Task<StrategyOutcome> Create(StrategySpec spec)
     {
