@@ -13,13 +13,13 @@ namespace TradingPlatform.Benchmarks.Soak;
 /// the judged window by at least half of what that limit would add over the window (a trend that is real, not the
 /// phase of a saw-tooth at the end).
 /// </para>
-/// </summary>
 /// <para>
 /// The live managed heap is the heap after a forced full GC <b>minus the free space the GC reports inside it</b>
 /// (<c>GCMemoryInfo.FragmentedBytes</c>, exported per generation as
 /// <c>system_runtime_dotnet_gc_last_collection_heap_fragmentation_size</c>): the large-object heap is not compacted, so
 /// a freed 1 MiB buffer stays in the heap size as a hole until something fills it, and would read as growth.
 /// </para>
+/// </summary>
 public sealed record SoakResource(string Name, string[] Families, double LimitPerMinute, double Scale, string Unit, bool AfterFullGcOnly = false, string? Minus = null)
 {
     public const double MiB = 1024 * 1024;
