@@ -11,7 +11,11 @@
 //    API CPU time (user + system, /proc) per delivered frame: what the gateway costs, much less sensitive than
 //    latency to other load on the machine.
 //    --idle-only stops after 1.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
@@ -26,15 +30,18 @@ const warmup = Number(args.warmup ?? 5);          // seconds of unmeasured flow 
 const user = args.user ?? 'bench', password = args.password ?? 'bench-password-1';
 const probe = args.probe === 'true';                // base serves /__bench/memory (the memory host)
 const idleOnly = args['idle-only'] === 'true';
-const threads = Math.max(1, Number(args.threads ?? 2)); // client worker threads sharing the connections
+const threads = Math.max(1, Number(args.threads ?? 2)); // client worker threads sharing the connections (node client)
+const client = args.client ?? 'node';               // node: client-worker.mjs (ws); dotnet: client/ (our own)
+if (!['node', 'dotnet'].includes(client)) throw new Error(`--client node|dotnet, not ${client}`);
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 // CPU seconds (user + system) the API process has used: /proc/<pid>/stat fields 14 and 15, in clock ticks (100/s).
-const cpuSeconds = () => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+const processCpuSeconds = processId => {
+  const fields = readFileSync(`/proc/${processId}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
+const cpuSeconds = () => processCpuSeconds(pid);
 const now = () => performance.timeOrigin + performance.now();
 function isoMs(s) { // 2026-01-01T00:00:00.1234567+00:00 -> epoch ms with the fraction kept
   const m = /^(.{19})(\.\d+)?(.*)$/.exec(s);
@@ -64,19 +71,56 @@ const memory = async () => probe ? (await fetch(base + '/__bench/memory')).json(
 const heapBefore = await memory();
 const rssBefore = rssKb();
 const wsUrl = base.replace(/^http/, 'ws') + '/v1/ws';
-const workers = [];
-for (let w = 0; w < threads; w++) {
-  const share = Math.floor(connections / threads) + (w < connections % threads ? 1 : 0);
-  const worker = new Worker(new URL('./client-worker.mjs', import.meta.url), { workerData: { wsUrl, token, strategy, connections: share } });
-  workers.push({ worker, ready: new Promise((resolve, reject) => {
-    worker.once('message', resolve); worker.once('error', reject);
-  }) });
+// A pool of clients: node worker threads (the independent `ws` client) or one process of our own raw-socket client
+// (client/, --client dotnet). Each answers ask(type) with { received, open } or, for 'final', also lost, resyncs,
+// closed and the latency arrays.
+const pools = client === 'dotnet' ? [await dotnetPool()] : nodePools();
+await Promise.all(pools.map(p => p.ready));
+const ask = (type) => Promise.all(pools.map(p => p.ask(type)));
+const ownCpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+// This process (orders, reporting; with node clients, every worker thread too) plus the dotnet client process.
+const clientCpuSeconds = () => ownCpuSeconds() + pools.reduce((n, p) => n + p.childCpuSeconds(), 0);
+
+function nodePools() {
+  return Array.from({ length: threads }, (_, w) => {
+    const share = Math.floor(connections / threads) + (w < connections % threads ? 1 : 0);
+    const worker = new Worker(new URL('./client-worker.mjs', import.meta.url), { workerData: { wsUrl, token, strategy, connections: share } });
+    return {
+      ready: new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); }),
+      ask: type => new Promise(resolve => { worker.once('message', resolve); worker.postMessage({ type }); }),
+      childCpuSeconds: () => 0,
+    };
+  });
 }
-await Promise.all(workers.map(w => w.ready));
-// Asks every worker for its counters (and, with final, its latencies).
-const ask = (type) => Promise.all(workers.map(({ worker }) => new Promise(resolve => {
-  worker.once('message', resolve); worker.postMessage({ type });
-})));
+
+async function dotnetPool() {
+  const out = mkdtempSync(join(tmpdir(), 'ws-bench-'));
+  const child = spawn('dotnet', [new URL('./client/bin/Release/net10.0/WsBenchClient.dll', import.meta.url).pathname,
+    '--ws', wsUrl, '--token', token, '--strategy', strategy, '--connections', String(connections), '--out', out], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    // continuations on the socket engine's threads: no thread-pool hop per received frame
+    env: { ...process.env, DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: '1' },
+  });
+  child.on('exit', code => { if (code) { console.error(`WsBenchClient exited with ${code}`); process.exit(1); } });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', line => waiting.shift()?.(JSON.parse(line)));
+  const next = () => new Promise(resolve => waiting.push(resolve));
+  const readF64 = path => { const b = readFileSync(path); return new Float64Array(new Uint8Array(b).buffer); };
+  return {
+    ready: next(),
+    ask: async type => {
+      const answer = next();
+      child.stdin.write(type + '\n');
+      const a = await answer;
+      if (type !== 'final') return a;
+      const result = { ...a, latencies: readF64(a.latencies), sequencing: readF64(a.sequencing), delivery: readF64(a.delivery) };
+      rmSync(out, { recursive: true, force: true });
+      return result;
+    },
+    childCpuSeconds: () => processCpuSeconds(child.pid),
+  };
+}
 await sleep(5000); // let the server settle (JIT, pools) before reading its memory
 const rssIdle = rssKb();
 const perConnectionKb = (rssIdle - rssBefore) / connections;
@@ -117,7 +161,7 @@ await flow(warmup);
 await sleep(2000);
 await ask('measure');
 const cpuBefore = cpuSeconds();
-const clientCpuBefore = process.cpuUsage();
+const clientCpuBefore = clientCpuSeconds();
 const { placed, failed, started } = await flow(duration);
 const flowSeconds = (now() - started) / 1000;
 const expected = (placed - failed) * connections;
@@ -125,7 +169,7 @@ const deadline = now() + 30_000;
 const receivedSoFar = async () => (await ask('counts')).reduce((n, c) => n + c.received, 0);
 while (await receivedSoFar() < expected && now() < deadline) await sleep(100);
 const drained = (now() - started) / 1000;
-const clientCpu = process.cpuUsage(clientCpuBefore);
+const clientCpu = clientCpuSeconds() - clientCpuBefore;
 const apiCpu = cpuSeconds() - cpuBefore; // the API's CPU for the measured flow and its delivery, whatever else runs
 
 const finals = await ask('final');
@@ -145,7 +189,7 @@ const delivery = merged('delivery');
 const at = (list, p) => list.length ? list[Math.min(list.length - 1, Math.floor(p * list.length))] : NaN;
 const pct = p => at(latencies, p);
 const result = {
-  connections, clientThreads: threads, rateOrdersPerSecond: rate, durationSeconds: duration, ordersPlaced: placed, ordersFailed: failed,
+  connections, clientThreads: client === 'node' ? threads : undefined, rateOrdersPerSecond: rate, durationSeconds: duration, ordersPlaced: placed, ordersFailed: failed,
   framesExpected: expected, framesReceived: received, framesLost: lost, resyncs, closedConnections: closed,
   framesPerSecond: Math.round(received / drained), framesPerSecondOffered: Math.round(expected / flowSeconds),
   p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +pct(1).toFixed(2),
@@ -153,7 +197,7 @@ const result = {
   deliveryP50Ms: +at(delivery, 0.5).toFixed(2), deliveryP99Ms: +at(delivery, 0.99).toFixed(2),
   idleKbPerConnection: +perConnectionKb.toFixed(1), apiRssKbAfter: rssKb(),
   apiCpuSeconds: +apiCpu.toFixed(2), apiCpuUsPerFrame: +(apiCpu * 1e6 / Math.max(1, received)).toFixed(2),
-  clientCpuSeconds: +((clientCpu.user + clientCpu.system) / 1e6).toFixed(2),
+  client, clientCpuSeconds: +clientCpu.toFixed(2),
 };
 console.log(JSON.stringify(result));
 process.exit(0);

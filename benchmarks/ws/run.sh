@@ -7,12 +7,15 @@
 #      (seq gaps), delivered frames/s, and API RSS per idle subscribed connection. One JSON line per rate.
 #
 #   benchmarks/ws/run.sh [--connections 1000] [--rates "50 100 200"] [--duration 20] [--no-memory] [--port 5620] [--threads 2]
+#                        [--client node|dotnet|both]
 #   (--threads: node worker threads the clients are spread over)
+#   (--client: the subscribers: node = the independent `ws` client (client-worker.mjs, the default); dotnet = our own
+#    raw-socket client (client/), lighter on the CPU the API shares with it; both = each rate with node, then dotnet)
 #   (--port: HTTP port; the embedded silo takes port+6001 and port+25001, so two runs on one machine need two ports)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2
+connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
@@ -21,6 +24,7 @@ while [ $# -gt 0 ]; do
     --no-memory) memory=0; shift ;;
     --port) port=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --client) clients=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +34,8 @@ command -v node >/dev/null || { echo "node is required (node --version)" >&2; ex
 cd "$root"
 dotnet build src/Api -c Release -v q -nologo >/dev/null
 [ "$memory" = 0 ] || dotnet build "$here/memory" -c Release -v q -nologo >/dev/null
+case "$clients" in node) ;; dotnet|both) dotnet build "$here/client" -c Release -v q -nologo >/dev/null ;; *) echo "--client node|dotnet|both" >&2; exit 2 ;; esac
+[ "$clients" = both ] && clients="node dotnet"
 ulimit -n 65536 2>/dev/null || true
 
 base="http://127.0.0.1:$port"
@@ -60,5 +66,7 @@ fi
 
 start_api src/Api/bin/Release/net10.0/TradingPlatform.Api.dll
 for rate in $rates; do
-  node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --threads "$threads"
+  for client in $clients; do
+    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --threads "$threads" --client "$client"
+  done
 done
