@@ -78,8 +78,10 @@ const pools = client === 'dotnet' ? [await dotnetPool()] : nodePools();
 await Promise.all(pools.map(p => p.ready));
 const ask = (type) => Promise.all(pools.map(p => p.ask(type)));
 const ownCpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-// This process (orders, reporting; with node clients, every worker thread too) plus the dotnet client process.
-const clientCpuSeconds = () => ownCpuSeconds() + pools.reduce((n, p) => n + p.childCpuSeconds(), 0);
+// The subscribers' CPU: with node clients this process (every worker thread, and the order driver), with the dotnet
+// client its process; the driver's (this process) is reported on its own then.
+const childCpuSeconds = () => pools.reduce((n, p) => n + p.childCpuSeconds(), 0);
+const clientCpuSeconds = () => client === 'node' ? ownCpuSeconds() : childCpuSeconds();
 
 function nodePools() {
   return Array.from({ length: threads }, (_, w) => {
@@ -162,6 +164,7 @@ await sleep(2000);
 await ask('measure');
 const cpuBefore = cpuSeconds();
 const clientCpuBefore = clientCpuSeconds();
+const driverCpuBefore = ownCpuSeconds();
 const { placed, failed, started } = await flow(duration);
 const flowSeconds = (now() - started) / 1000;
 const expected = (placed - failed) * connections;
@@ -170,6 +173,7 @@ const receivedSoFar = async () => (await ask('counts')).reduce((n, c) => n + c.r
 while (await receivedSoFar() < expected && now() < deadline) await sleep(100);
 const drained = (now() - started) / 1000;
 const clientCpu = clientCpuSeconds() - clientCpuBefore;
+const driverCpu = ownCpuSeconds() - driverCpuBefore;
 const apiCpu = cpuSeconds() - cpuBefore; // the API's CPU for the measured flow and its delivery, whatever else runs
 
 const finals = await ask('final');
@@ -198,6 +202,8 @@ const result = {
   idleKbPerConnection: +perConnectionKb.toFixed(1), apiRssKbAfter: rssKb(),
   apiCpuSeconds: +apiCpu.toFixed(2), apiCpuUsPerFrame: +(apiCpu * 1e6 / Math.max(1, received)).toFixed(2),
   client, clientCpuSeconds: +clientCpu.toFixed(2),
+  clientCpuUsPerFrame: +(clientCpu * 1e6 / Math.max(1, received)).toFixed(2),
+  driverCpuSeconds: client === 'node' ? undefined : +driverCpu.toFixed(2),
 };
 console.log(JSON.stringify(result));
 process.exit(0);
