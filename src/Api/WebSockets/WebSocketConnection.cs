@@ -20,7 +20,7 @@ public sealed record ConnectionIdentity(string UserId, Role Role, string TokenId
 /// is suspended and the client gets <c>resync</c> once the writer gets to it; a client that does not
 /// drain within <see cref="WebSocketGatewayOptions.SlowConsumerTimeoutSeconds"/> is closed (4408).
 /// </summary>
-public sealed partial class WebSocketConnection : IDisposable
+public sealed partial class WebSocketConnection
 {
     private static readonly JsonSerializerOptions InboundJson = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict };
 
@@ -37,7 +37,9 @@ public sealed partial class WebSocketConnection : IDisposable
     private Subscription[] _subscriptions = [];
     private readonly Lock _subscriptionsLock = new();
     private ConcurrentQueue<string>? _resyncs; // created on the first overflow: most connections never have one
-    private readonly CancellationTokenSource _closing = new();
+    // Set when the connection is to close (close requested, or the receive loop ended); the writer stops after the
+    // frame in hand. The writer's wait is woken through the mailbox (Interrupt), not a CancellationTokenSource.
+    private volatile bool _closing;
     private long _lastSendTicks = Environment.TickCount64;
     private long _overflowSinceTicks;
     private long _closeRequestedTicks;
@@ -88,7 +90,7 @@ public sealed partial class WebSocketConnection : IDisposable
         finally
         {
             _outbound.Complete();
-            _closing.Cancel();
+            _closing = true;
             _gateway.Remove(this);
             try
             {
@@ -100,8 +102,6 @@ public sealed partial class WebSocketConnection : IDisposable
             }
         }
     }
-
-    public void Dispose() => _closing.Dispose();
 
     /// <summary>Called by the gateway's pump: queue the shared frame, or suspend the topic when the queue is full.</summary>
     public void Offer(string topic, long seq, byte[] frame)
@@ -166,14 +166,8 @@ public sealed partial class WebSocketConnection : IDisposable
         _closeReason = reason;
         Interlocked.Exchange(ref _closeRequestedTicks, Environment.TickCount64);
         if ((int)code >= 4000) WebSocketMetrics.ServerClose((int)code);
-        try
-        {
-            _closing.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The connection ended meanwhile: nothing left to close.
-        }
+        _closing = true;
+        _outbound.Interrupt();
     }
 
     private async Task Readmit()
@@ -376,7 +370,8 @@ public sealed partial class WebSocketConnection : IDisposable
         try
         {
             var reader = _outbound;
-            while (await reader.WaitToReadAsync(_closing.Token))
+            // False once the queue is completed (the receive loop ended) or interrupted (a close was requested) and drained.
+            while (await reader.WaitToReadAsync(CancellationToken.None))
             {
                 // Everything queued right now goes out as one batch (one socket write per FrameBatchStream buffer),
                 // not one write per frame; nothing waits for more frames to arrive.
@@ -387,7 +382,7 @@ public sealed partial class WebSocketConnection : IDisposable
                     {
                         await Write(item, aborted);
                         await SendResyncs(aborted);
-                        if (_closing.IsCancellationRequested) break;
+                        if (_closing) break;
                     }
                 }
                 finally
@@ -396,9 +391,9 @@ public sealed partial class WebSocketConnection : IDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_closing.IsCancellationRequested && !aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (_closing && !aborted.IsCancellationRequested)
         {
-            // A close was requested (or the receive loop ended): fall through to the close handshake.
+            // The socket was aborted after a close that did not complete: fall through (the close is skipped).
         }
         if (_closeCode != 0 && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {

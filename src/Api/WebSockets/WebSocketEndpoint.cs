@@ -104,11 +104,8 @@ public static class WebSocketEndpoint
             gateway.ReleaseUser(identity.UserId);
             throw;
         }
-        using (connection)
-        {
-            gateway.Add(connection);
-            await connection.Run(context.RequestAborted);
-        }
+        gateway.Add(connection);
+        await connection.Run(context.RequestAborted);
     }
 
     /// <summary>
