@@ -17,6 +17,7 @@ public sealed class OutboundMailbox<T>(int capacity) : IValueTaskSource<bool>
     private CancellationTokenRegistration _cancellation;
     private bool _waiting;
     private bool _completed;
+    private bool _interrupted;
 
     public int Count
     {
@@ -59,13 +60,34 @@ public sealed class OutboundMailbox<T>(int capacity) : IValueTaskSource<bool>
         Release(false);
     }
 
-    /// <summary>True when an item can be read; false once completed and drained (the reader only, one wait at a time).</summary>
+    /// <summary>
+    /// The reader is to stop early (its connection is closing): a pending or later wait answers false once nothing
+    /// is queued, as after <see cref="Complete"/>, but writers may still queue. A connection uses this instead of a
+    /// cancellation token for its wait: a <see cref="CancellationTokenSource"/> and the registration every idle wait
+    /// leaves on it cost ≈ 190 bytes per idle connection.
+    /// </summary>
+    public void Interrupt()
+    {
+        lock (_items)
+        {
+            if (_interrupted) return;
+            _interrupted = true;
+            if (!_waiting) return;
+            _waiting = false;
+        }
+        Release(false);
+    }
+
+    /// <summary>
+    /// True when an item can be read; false once completed or interrupted and drained (the reader only, one wait at
+    /// a time).
+    /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
     {
         lock (_items)
         {
             if (_items.Count > 0) return new ValueTask<bool>(true);
-            if (_completed) return new ValueTask<bool>(false);
+            if (_completed || _interrupted) return new ValueTask<bool>(false);
             if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
             _waiter.Reset();
             _waiting = true;

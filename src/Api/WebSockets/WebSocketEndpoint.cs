@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using TradingPlatform.Api.Identity;
 
@@ -69,37 +69,61 @@ public static class WebSocketEndpoint
         return Task.CompletedTask;
     }
 
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Accept(
-        HttpContext context, TopicGateway gateway, TopicAccess access, IGrainFactory grains, ILogger<WebSocketConnection> logger)
+    /// <remarks>
+    /// Returns a plain <see cref="Task"/> (the refusals execute their problem result themselves): a handler returning
+    /// <c>Task&lt;IResult&gt;</c> gets an async wrapper from the request delegate factory that would stay alive with
+    /// the socket (≈ 120 bytes per idle connection). The endpoint is excluded from the OpenAPI document anyway.
+    /// </remarks>
+    private static Task Accept(HttpContext context, TopicGateway gateway, TopicAccess access, IGrainFactory grains, ILogger<WebSocketConnection> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "WebSocket upgrade required",
-                detail: "GET /v1/ws with a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket).");
+                detail: "GET /v1/ws with a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket).").ExecuteAsync(context);
         var identity = Identify(context);
         if (identity is null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The token lacks required claims.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The token lacks required claims.").ExecuteAsync(context);
         if (!gateway.TryAdmitUser(identity.UserId))
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many WebSocket connections",
-                detail: $"This user already has {gateway.Options.MaxConnectionsPerUser} open WebSocket connections on this node (WebSockets:MaxConnectionsPerUser).");
+                detail: $"This user already has {gateway.Options.MaxConnectionsPerUser} open WebSocket connections on this node (WebSockets:MaxConnectionsPerUser).").ExecuteAsync(context);
+        return Serve(context, identity, gateway, access, grains, logger);
+    }
 
+    /// <summary>Accepts the admitted upgrade and runs the connection until it ends.</summary>
+    private static async Task Serve(HttpContext context, ConnectionIdentity identity, TopicGateway gateway, TopicAccess access, IGrainFactory grains, ILogger logger)
+    {
         WebSocketConnection connection;
         try
         {
             var socket = await context.WebSockets.AcceptWebSocketAsync();
             var batch = (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
             connection = new WebSocketConnection(socket, identity, gateway, access, grains, logger, batch);
+            ForgetToken(context);
         }
         catch
         {
             gateway.ReleaseUser(identity.UserId);
             throw;
         }
-        using (connection)
-        {
-            gateway.Add(connection);
-            await connection.Run(context.RequestAborted);
-        }
-        return TypedResults.Empty;
+        gateway.Add(connection);
+        await connection.Run(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The upgrade request lives as long as the socket, hours for a dashboard, and nothing reads its token again:
+    /// the connection keeps its own <see cref="ConnectionIdentity"/> and re-admits the token id with the user grain.
+    /// Dropping the header's value keeps ≈ 0.8 KB per idle connection off the heap (and the token out of it).
+    /// Clearing the headers would only hide the value (Kestrel keeps it to reuse the string for the connection's
+    /// next request: seen in an earlier heap diff); assigning an empty value through the typed property drops it.
+    /// A browser's <c>?access_token=</c> loses its parsed copy (≈ 1 KB with its collection); the request target and
+    /// query string that Kestrel parsed stay (it keeps them in fields of its own for the connection's next request),
+    /// ≈ 1.7 KB more per browser connection than per header-authenticated one, measured the same way.
+    /// </summary>
+    private static void ForgetToken(HttpContext context)
+    {
+        var request = context.Request;
+        request.Headers.Authorization = StringValues.Empty;
+        if (!request.QueryString.HasValue) return; // not request.Query first: parsing it would add a feature object to keep
+        request.Query = QueryCollection.Empty; // the query TokenFromQuery parsed (nothing else reads a /v1/ws query)
     }
 
     private static ConnectionIdentity? Identify(HttpContext context)

@@ -59,6 +59,28 @@ public sealed class OutboundMailboxTests
     }
 
     [Fact]
+    public async Task Interrupting_wakes_a_waiting_reader_with_false_but_what_is_queued_comes_out_first()
+    {
+        var idle = new OutboundMailbox<int>(8);
+        var pending = idle.WaitToReadAsync(CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        idle.Interrupt();
+        Assert.False(await pending.WaitAsync(Patience));
+        Assert.False(await idle.WaitToReadAsync(CancellationToken.None)); // and every later wait on an empty queue
+
+        var busy = new OutboundMailbox<int>(8);
+        busy.TryWrite(1);
+        busy.Interrupt();
+        Assert.True(busy.TryWrite(2)); // unlike Complete, writers may still queue (a close frame's resyncs)
+        Assert.True(await busy.WaitToReadAsync(CancellationToken.None));
+        Assert.True(busy.TryRead(out var one));
+        Assert.True(busy.TryRead(out var two));
+        Assert.Equal((1, 2), (one, two));
+        Assert.False(await busy.WaitToReadAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Cancelling_a_wait_throws_and_the_mailbox_keeps_working()
     {
         var mailbox = new OutboundMailbox<int>(8);
