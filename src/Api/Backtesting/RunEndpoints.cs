@@ -53,9 +53,10 @@ public static class RunEndpoints
         }
         var id = Guid.CreateVersion7().ToString("N");
         var grain = grains.GetGrain<IBacktestRunGrain>(id);
-        if (!await grain.Create(request, Wire.Actor(user))) throw new InvalidOperationException($"Run id {id} is taken."); // a fresh v7 GUID: cannot happen
-        var run = await grain.Get();
-        return TypedResults.AcceptedAtRoute(RunView.Of(run!), "GetRun", new { id });
+        // The run as created: asking again could already find it running (a worker takes it off the queue meanwhile).
+        var run = await grain.Create(request, Wire.Actor(user))
+            ?? throw new InvalidOperationException($"Run id {id} is taken."); // a fresh v7 GUID: cannot happen
+        return TypedResults.AcceptedAtRoute(RunView.Of(run), "GetRun", new { id });
     }
 
     private static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> List(

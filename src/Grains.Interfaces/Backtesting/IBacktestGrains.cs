@@ -10,9 +10,12 @@ namespace TradingPlatform.Backtesting;
 [Alias("backtest-run")]
 public interface IBacktestRunGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the run (queued) and puts it on the queue. False when the id is taken.</summary>
+    /// <summary>
+    /// Creates the run and puts it on the queue; answers the run as created (<c>queued</c>), or null when the id is
+    /// taken. The caller answers with this, not a later <see cref="Get"/>: a worker may start the run in between.
+    /// </summary>
     [Alias("create")]
-    Task<bool> Create(BacktestRequest request, string createdBy);
+    Task<BacktestRun?> Create(BacktestRequest request, string createdBy);
 
     /// <summary>The run, or null when there is none with this id.</summary>
     [Alias("get")]

@@ -38,22 +38,22 @@ public sealed partial class BacktestRunGrain(
         _run = await store.Get(id, cancellationToken);
     }
 
-    public async Task<bool> Create(BacktestRequest request, string createdBy)
+    public async Task<BacktestRun?> Create(BacktestRequest request, string createdBy)
     {
-        if (_run is not null) return false;
+        if (_run is not null) return null;
         if (BacktestRules.Validate(request).Count > 0) throw new ArgumentException("Invalid backtest request.", nameof(request));
         var run = new BacktestRun(this.GetPrimaryKeyString(), BacktestStatus.Queued, request, createdBy, 0, clock.GetUtcNow(),
             null, null, null, 0, 0, false, null);
         if (!await store.Insert(run))
         {
             _run = await store.Get(run.Id);
-            return false;
+            return null;
         }
         _run = run;
         await this.RegisterOrUpdateReminder(Watchdog, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await Queue.Enqueue(run.Id, createdBy, 0, front: false);
         await Publish(force: true);
-        return true;
+        return run;
     }
 
     public Task<BacktestRun?> Get() => Task.FromResult(_run ?? this.ForgetUnknown<BacktestRun?>(null));

@@ -81,7 +81,7 @@ internal static class Runs
     public static async Task<IBacktestRunGrain> Create(IGrainFactory grains, BacktestRequest request, string user = "tester")
     {
         var grain = grains.GetGrain<IBacktestRunGrain>(Guid.NewGuid().ToString("N"));
-        Assert.True(await grain.Create(request, user));
+        Assert.Equal(BacktestStatus.Queued, (await grain.Create(request, user))?.Status);
         return grain;
     }
 
@@ -139,6 +139,20 @@ public sealed class RunLifecycleTests(BacktestClusterFixture fixture, ITestOutpu
             Assert.Equal(BacktestStatus.Completed, state.Status);
             Assert.Equal(4_000, state.Bars);
         }
+    }
+
+    [Fact]
+    public async Task Create_answers_the_run_as_queued_and_a_taken_id_with_null()
+    {
+        var grain = Grains.GetGrain<IBacktestRunGrain>(Guid.NewGuid().ToString("N"));
+        var request = Runs.Request(400, "T1");
+        var created = await grain.Create(request, "ann");
+        Assert.NotNull(created);
+        Assert.Equal((grain.GetPrimaryKeyString(), BacktestStatus.Queued, "ann"), (created.Id, created.Status, created.CreatedBy));
+
+        Assert.Null(await grain.Create(Runs.Request(800, "T2"), "ben"));
+        var finished = await Runs.Until(grain, r => r.IsFinished, "the first request's run finishes");
+        Assert.Equal(("ann", 400), (finished.CreatedBy, finished.Bars)); // the second create changed nothing
     }
 
     [Fact]
