@@ -168,7 +168,7 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             resting.Enqueue(orderId);
             if (resting.Count > RestingCap) oldest = resting.Dequeue();
         }
-        if (oldest is not null) await Cancel("order cancel (resting cap)", oldest, cancellationToken);
+        if (oldest is not null) await Cancel("order resting cap: cancel oldest", oldest, cancellationToken);
     }
 
     private void CountStatus(SoakAnswer answer)
