@@ -270,7 +270,12 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             counters.Error(ErrorKind.Contract, $"GET /v1/candles {timeframe} from {from} returned no bars");
     }
 
-    private async Task Backtest(CancellationToken cancellationToken)
+    private Task Backtest(CancellationToken cancellationToken) => RunBacktest("backtest", cancellationToken);
+
+    /// <summary>A backtest like the stream's, counted apart: the warm-up runs them to put an event on every stream queue (see <c>SoakBench.PrimeStreamQueues</c>).</summary>
+    public Task PrimingBacktest(CancellationToken cancellationToken) => RunBacktest("priming backtest", cancellationToken);
+
+    private async Task RunBacktest(string kind, CancellationToken cancellationToken)
     {
         var body = new
         {
@@ -278,7 +283,7 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             symbol = CandleSymbol, timeframe = "1m", from = CandleStart, to = CandleStart.AddMinutes(CandleBars),
             initialCapital = 100_000m, feeBps = 1m, slippageBps = 1m,
         };
-        var created = await http.Send("backtest create", HttpMethod.Post, "/v1/runs", SoakHttp.JsonBody(body), cancellationToken, expected: HttpStatusCode.Accepted);
+        var created = await http.Send($"{kind} create", HttpMethod.Post, "/v1/runs", SoakHttp.JsonBody(body), cancellationToken, expected: HttpStatusCode.Accepted);
         var id = created?.Json()?["id"]?.GetValue<string>();
         if (id is null) return;
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -286,17 +291,17 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
         while (DateTime.UtcNow < deadline)
         {
             await Task.Delay(1_000, cancellationToken);
-            var run = await http.Send("backtest poll", HttpMethod.Get, $"/v1/runs/{id}", null, cancellationToken, expected: HttpStatusCode.OK);
+            var run = await http.Send($"{kind} poll", HttpMethod.Get, $"/v1/runs/{id}", null, cancellationToken, expected: HttpStatusCode.OK);
             status = run?.Json()?["status"]?.GetValue<string>();
             if (status is "completed" or "failed" or "cancelled") break;
         }
-        counters.Count("backtest " + (status ?? "unknown"));
+        counters.Count($"{kind} {status ?? "unknown"}");
         if (status != "completed")
         {
             counters.Error(ErrorKind.BacktestFailed, $"run {id} ended {status ?? "without a status"} (or not within 120 s)");
             return;
         }
-        await http.Send("backtest results", HttpMethod.Get, $"/v1/runs/{id}/results?per_page=50", null, cancellationToken, expected: HttpStatusCode.OK);
+        await http.Send($"{kind} results", HttpMethod.Get, $"/v1/runs/{id}/results?per_page=50", null, cancellationToken, expected: HttpStatusCode.OK);
     }
 
     private async Task Refresh(CancellationToken cancellationToken)
