@@ -5,10 +5,16 @@
 # and limit, repeated clientOrderIds, orders refused by risk, cancels), ticks, external fills (and repeated fillIds),
 # reads, GET /v1/candles, a backtest now and then, token refreshes, bad requests (expected 4xx) and WebSocket
 # subscribers that disconnect and resume with `since`; then it computes the verdict (resources flat, errors not
-# growing) and exits non-zero when it fails.
+# growing) and exits non-zero when it fails. The judged window is what follows the warm-up: 10 minutes by default.
 #
-#   benchmarks/soak.sh [--minutes 10] [--silos 2] [--apis 1] [--warmup-minutes 1] [--rate 1] [--subscribers 4]
-#                      [--output .tmp/reliability-soak.md] [--postgres <connection string>] [--keep-logs]
+#   benchmarks/soak.sh [--minutes 13] [--warmup-minutes 3] [--bounds soak|production] [--silos 2] [--apis 1]
+#                      [--rate 1] [--subscribers 4] [--output .tmp/reliability-soak.md] [--postgres <connection string>]
+#                      [--keep-logs]
+#
+# --bounds soak (the default) starts the processes with smaller in-memory windows, so that each is full within the
+# warm-up and anything still growing after it is a leak: Topics__RetainedEvents 1000 (production 10,000),
+# Strategies__RecentOrdersInMemory 100 (10,000), Orleans__CollectionAgeMinutes 2 (15). --bounds production keeps
+# every default; its windows need a warm-up longer than the collection age: --minutes 30 --warmup-minutes 16.
 #
 # Writes the section "## Soak" (command, configuration, load average, the client's report) to --output (default
 # .tmp/reliability-soak.md) and every sample to <output>.samples.csv. Postgres: --postgres, else
@@ -18,7 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-minutes=10; silos=2; apis=1; warmup=1; rate=1; subscribers=4; output=.tmp/reliability-soak.md; keep_logs=0
+minutes=13; silos=2; apis=1; warmup=3; bounds=soak; rate=1; subscribers=4; output=.tmp/reliability-soak.md; keep_logs=0
 api_base=5640; silo_http_base=5650; silo_port_base=11640; gateway_base=30640
 default_pg="Host=127.0.0.1;Port=55432;Username=postgres;Password=postgres;Database=postgres"
 pg=${TRADING_BENCH_POSTGRES:-$default_pg}
@@ -29,16 +35,23 @@ while [ $# -gt 0 ]; do
     --silos) silos=$2; shift 2 ;;
     --apis) apis=$2; shift 2 ;;
     --warmup-minutes) warmup=$2; shift 2 ;;
+    --bounds) bounds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --subscribers) subscribers=$2; shift 2 ;;
     --output) output=$2; shift 2 ;;
     --postgres) pg=$2; shift 2 ;;
     --keep-logs) keep_logs=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 for n in "$silos" "$apis"; do [[ "$n" =~ ^[1-9][0-9]?$ ]] || { echo "--silos and --apis take 1..99" >&2; exit 2; }; done
+case "$bounds" in
+  soak) bounded=(Topics__RetainedEvents=1000 Strategies__RecentOrdersInMemory=100 Orleans__CollectionAgeMinutes=2)
+        bounds_shown='smaller in-memory windows (`--bounds soak`): `Topics__RetainedEvents` 1,000, `Strategies__RecentOrdersInMemory` 100, `Orleans__CollectionAgeMinutes` 2; everything else at its defaults' ;;
+  production) bounded=(); bounds_shown='every in-memory window at its production default (`--bounds production`), everything else at its defaults too' ;;
+  *) echo "--bounds takes soak or production" >&2; exit 2 ;;
+esac
 awk -v m="$minutes" -v w="$warmup" 'BEGIN { exit !(m > 0 && w >= 0 && w < m) }' || { echo "--minutes must be > 0 and more than --warmup-minutes" >&2; exit 2; }
 
 if [ "$pg" = "$default_pg" ] && ! (exec 3<>/dev/tcp/127.0.0.1/55432) 2>/dev/null; then scripts/postgres.sh start; fi
@@ -91,7 +104,7 @@ quiet='Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddlew
 metrics=(); pid_args=()
 start() { # name, log, env...
   local name=$1; shift
-  env "$@" "$quiet" dotnet "${dll}" >"$work/$name.log" 2>&1 &
+  env "$@" "$quiet" ${bounded[@]+"${bounded[@]}"} dotnet "${dll}" >"$work/$name.log" 2>&1 &
   pids+=($!); names+=("$name"); pid_args+=("$name=$!")
 }
 wait_ready() { # name url
@@ -156,7 +169,7 @@ pg_version=$(psql_db postgres -At -c "SELECT split_part(version(), ' on ', 1)")
   echo "The script builds Release, creates database \`$db\` (dropped afterwards), starts $silos silo(s) and $apis API node(s) as"
   echo "real processes in cluster mode on loopback, and runs \`dotnet benchmarks/TradingPlatform.Benchmarks/bin/Release/net10.0/TradingPlatform.Benchmarks.dll --scenario soak\`"
   echo "(\`Soak/\` in that project) against them. Rate limits raised for the load user (dashboard 1,000,000/min, backtests 1,000/min);"
-  echo "everything else at its defaults (workstation GC, \`Orleans__ResponseTimeoutSeconds\` 10, WebSocket limits as in the README)."
+  echo "$bounds_shown (workstation GC, \`Orleans__ResponseTimeoutSeconds\` 10, WebSocket limits as in the README)."
   echo
   echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(dotnet --version) SDK; $pg_version on the same machine."
   echo "**Load:** the cores are shared with other engineers' builds and tests: load average (1/5/15 min) $load_before before the run, $load_after after it."

@@ -66,6 +66,9 @@ public sealed class SoakCounters(Stopwatch clock)
 
     public void Count(string what, long count = 1) => _counts.AddOrUpdate(what, count, (_, n) => n + count);
 
+    /// <summary>The largest value seen of a level (not a count): shown with the counts.</summary>
+    public void Peak(string what, long value) => _counts.AddOrUpdate(what, value, (_, n) => Math.Max(n, value));
+
     public void Skipped(string stream, long count) => _skipped.AddOrUpdate(stream, count, (_, n) => n + count);
 
     private int Minute() => (int)clock.Elapsed.TotalMinutes;

@@ -18,7 +18,8 @@ public sealed record SoakWorkload(string Name, double PerSecond, Func<Cancellati
 /// skipped and counted, never made up in a burst), so the load is bounded whatever the server does. Orders (market and limit with clientOrderIds, repeated clientOrderIds, orders refused
 /// by risk, cancels), ticks, external fills (and repeated fillIds), reads of strategies, positions, orders, fills,
 /// summary and market, <c>GET /v1/candles</c>, a backtest run now and then (polled to its end, results read),
-/// token refreshes, and bad requests with the 4xx each must get.
+/// token refreshes, and bad requests with the 4xx each must get. The resting book is bounded too: each strategy has at
+/// most <see cref="RestingCap"/> limit orders the client has not cancelled and not seen filled (see <see cref="LimitOrder"/>).
 /// </summary>
 public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
 {
@@ -28,10 +29,18 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
     public const decimal MaxOrderQuantity = 100;
     public static readonly DateTime CandleStart = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>
+    /// Limit orders per strategy the client may leave resting. Most limit orders rest when placed (their price is on
+    /// the passive side) and many rest for minutes, since the price walks at random: without a cap the client would
+    /// add about 115 resting orders a minute, state the platform must keep for as long as the client keeps adding
+    /// it, and the soak would judge the client's growth, not the platform's.
+    /// </summary>
+    public const int RestingCap = 20;
+
     private readonly Random _random = new(7);
     private readonly Dictionary<string, decimal> _prices = Symbols.ToDictionary(s => s, _ => 100m, StringComparer.Ordinal);
     private readonly ConcurrentQueue<object> _placedOrders = new();
-    private readonly ConcurrentQueue<string> _restingOrders = new();
+    private readonly Dictionary<string, Queue<string>> _resting = new(StringComparer.Ordinal); // per strategy, oldest first; under its own lock
     private readonly ConcurrentQueue<object> _recordedFills = new();
     private readonly List<string> _manual = [];
     private string? _refreshToken;
@@ -51,6 +60,7 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             var id = $"soak-{tag}-m{i}";
             await Must("setup", HttpMethod.Post, "/v1/strategies", new { id, name = "soak manual " + i, kind = "manual", symbols = Symbols, parameters = new { }, risk }, HttpStatusCode.Created, cancellationToken);
             _manual.Add(id);
+            _resting[id] = new Queue<string>();
         }
         await Must("setup", HttpMethod.Post, "/v1/strategies",
             new { id = SignalStrategy, name = "soak sma", kind = "sma_cross", symbols = new[] { Symbols[0] }, parameters = new { fast = 5, slow = 20, quantity = 1 }, risk },
@@ -93,7 +103,7 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
         new("fill external", 1, ExternalFill),
         new("fill repeated fillId", 0.25, RepeatFill),
         new("read strategies", 0.5, ct => Read("read strategies", "/v1/strategies?per_page=50", ct)),
-        new("read strategy", 1, ct => Read("read strategy", $"/v1/strategies/{Pick(_manual)}", ct)),
+        new("read strategy", 1, ReadStrategy),
         new("read positions", 1, ct => Read("read positions", $"/v1/positions?strategyId={Pick(_manual)}", ct)),
         new("read summary", 1, ct => Read("read summary", "/v1/metrics/summary", ct)),
         new("read orders", 0.5, ct => Read("read orders", $"/v1/orders?strategyId={Pick(_manual)}&per_page=20", ct)),
@@ -132,20 +142,33 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
         CountStatus(answer);
     }
 
+    /// <summary>
+    /// A limit order 0–0.3 % on the passive side: most rest a while, then fill on a later tick. When it rests and its
+    /// strategy already has <see cref="RestingCap"/> orders the client left resting, the oldest of them is cancelled
+    /// (409 when a tick filled it first), so the resting book stays bounded whatever the prices do.
+    /// </summary>
     private async Task LimitOrder(CancellationToken cancellationToken)
     {
         var symbol = Pick(Symbols);
         var buy = Next(0, 2) == 0;
-        var offset = Price(symbol) * Next(0, 30) / 10_000m; // 0–0.3 % on the passive side: most rest a while, then fill on a later tick
+        var offset = Price(symbol) * Next(0, 30) / 10_000m;
         var limit = decimal.Round(buy ? Price(symbol) - offset : Price(symbol) + offset, 2);
-        var body = new { strategyId = Pick(_manual), symbol, side = buy ? "buy" : "sell", quantity = (decimal)Next(1, 6), type = "limit", limitPrice = limit, clientOrderId = NewId("lo") };
+        var strategy = Pick(_manual);
+        var body = new { strategyId = strategy, symbol, side = buy ? "buy" : "sell", quantity = (decimal)Next(1, 6), type = "limit", limitPrice = limit, clientOrderId = NewId("lo") };
         var answer = await http.Send("order limit", HttpMethod.Post, "/v1/orders", SoakHttp.JsonBody(body), cancellationToken, expected: HttpStatusCode.Created);
         if (answer is null) return;
         Remember(_placedOrders, body, 200);
         CountStatus(answer);
         var json = answer.Json();
-        if (json?["status"]?.GetValue<string>() is "open" or "partially_filled" && json["orderId"]?.GetValue<string>() is { } orderId)
-            Remember(_restingOrders, orderId, 500);
+        if (json?["status"]?.GetValue<string>() is not ("open" or "partially_filled") || json["orderId"]?.GetValue<string>() is not { } orderId) return;
+        var resting = _resting[strategy];
+        string? oldest = null;
+        lock (resting)
+        {
+            resting.Enqueue(orderId);
+            if (resting.Count > RestingCap) oldest = resting.Dequeue();
+        }
+        if (oldest is not null) await Cancel("order resting cap: cancel oldest", oldest, cancellationToken);
     }
 
     private void CountStatus(SoakAnswer answer)
@@ -174,12 +197,21 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             counters.Error(ErrorKind.Contract, "an order over maxOrderQuantity was not rejected with max_order_quantity: " + SoakHttp.Shorten(answer.Body));
     }
 
+    /// <summary>Cancels the oldest order a strategy (picked at random) was left resting with.</summary>
     private async Task CancelOrder(CancellationToken cancellationToken)
     {
-        if (!_restingOrders.TryDequeue(out var orderId)) return;
-        // 200 when it was still open; 409 when a tick filled it first.
-        await http.Send("order cancel", HttpMethod.Delete, $"/v1/orders/{orderId}", null, cancellationToken, expected: [HttpStatusCode.OK, HttpStatusCode.Conflict]);
+        var resting = _resting[Pick(_manual)];
+        string? orderId;
+        lock (resting)
+        {
+            if (!resting.TryDequeue(out orderId)) return;
+        }
+        await Cancel("order cancel", orderId, cancellationToken);
     }
+
+    /// <summary>200 when it was still open; 409 when a tick filled it first.</summary>
+    private Task<SoakAnswer?> Cancel(string kind, string orderId, CancellationToken cancellationToken) =>
+        http.Send(kind, HttpMethod.Delete, $"/v1/orders/{orderId}", null, cancellationToken, expected: [HttpStatusCode.OK, HttpStatusCode.Conflict]);
 
     private async Task Ticks(CancellationToken cancellationToken)
     {
@@ -218,6 +250,13 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
         await http.Send("fill repeated fillId", HttpMethod.Post, "/v1/fills", SoakHttp.JsonBody(body), cancellationToken, expected: HttpStatusCode.OK);
     }
 
+    /// <summary>Reads a strategy and keeps the largest number of open orders seen: the resting book the cap bounds, as the server counts it.</summary>
+    private async Task ReadStrategy(CancellationToken cancellationToken)
+    {
+        var answer = await Read("read strategy", $"/v1/strategies/{Pick(_manual)}", cancellationToken);
+        if (answer?.Json()?["openOrders"]?.GetValue<int>() is { } open) counters.Peak("open orders of one strategy, most seen (read strategy)", open);
+    }
+
     private Task<SoakAnswer?> Read(string kind, string path, CancellationToken cancellationToken) =>
         http.Send(kind, HttpMethod.Get, path, null, cancellationToken, expected: HttpStatusCode.OK);
 
@@ -231,7 +270,12 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             counters.Error(ErrorKind.Contract, $"GET /v1/candles {timeframe} from {from} returned no bars");
     }
 
-    private async Task Backtest(CancellationToken cancellationToken)
+    private Task Backtest(CancellationToken cancellationToken) => RunBacktest("backtest", cancellationToken);
+
+    /// <summary>A backtest like the stream's, counted apart: the warm-up runs them to put an event on every stream queue (see <c>SoakBench.PrimeStreamQueues</c>).</summary>
+    public Task PrimingBacktest(CancellationToken cancellationToken) => RunBacktest("priming backtest", cancellationToken);
+
+    private async Task RunBacktest(string kind, CancellationToken cancellationToken)
     {
         var body = new
         {
@@ -239,7 +283,7 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
             symbol = CandleSymbol, timeframe = "1m", from = CandleStart, to = CandleStart.AddMinutes(CandleBars),
             initialCapital = 100_000m, feeBps = 1m, slippageBps = 1m,
         };
-        var created = await http.Send("backtest create", HttpMethod.Post, "/v1/runs", SoakHttp.JsonBody(body), cancellationToken, expected: HttpStatusCode.Accepted);
+        var created = await http.Send($"{kind} create", HttpMethod.Post, "/v1/runs", SoakHttp.JsonBody(body), cancellationToken, expected: HttpStatusCode.Accepted);
         var id = created?.Json()?["id"]?.GetValue<string>();
         if (id is null) return;
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -247,17 +291,17 @@ public sealed class SoakLoad(SoakHttp http, SoakCounters counters, string tag)
         while (DateTime.UtcNow < deadline)
         {
             await Task.Delay(1_000, cancellationToken);
-            var run = await http.Send("backtest poll", HttpMethod.Get, $"/v1/runs/{id}", null, cancellationToken, expected: HttpStatusCode.OK);
+            var run = await http.Send($"{kind} poll", HttpMethod.Get, $"/v1/runs/{id}", null, cancellationToken, expected: HttpStatusCode.OK);
             status = run?.Json()?["status"]?.GetValue<string>();
             if (status is "completed" or "failed" or "cancelled") break;
         }
-        counters.Count("backtest " + (status ?? "unknown"));
+        counters.Count($"{kind} {status ?? "unknown"}");
         if (status != "completed")
         {
             counters.Error(ErrorKind.BacktestFailed, $"run {id} ended {status ?? "without a status"} (or not within 120 s)");
             return;
         }
-        await http.Send("backtest results", HttpMethod.Get, $"/v1/runs/{id}/results?per_page=50", null, cancellationToken, expected: HttpStatusCode.OK);
+        await http.Send($"{kind} results", HttpMethod.Get, $"/v1/runs/{id}/results?per_page=50", null, cancellationToken, expected: HttpStatusCode.OK);
     }
 
     private async Task Refresh(CancellationToken cancellationToken)

@@ -16,8 +16,8 @@ public sealed record SoakOptions
 
           --api <urls>              API nodes, requests go round robin (required)
           --metrics <name=url,...>  /metrics of each process to sample (required), e.g. silo1=http://127.0.0.1:5651/metrics
-          --minutes <m>             whole run, warm-up included (default 10)
-          --warmup-minutes <m>      first part not judged (default 1)
+          --minutes <m>             whole run, warm-up included (default 13)
+          --warmup-minutes <m>      first part not judged (default 3: the judged window is the other 10 minutes)
           --sample-seconds <s>      /metrics sampling period (default 10)
           --pids <name=pid,...>     process ids of the sampled processes: each gets a forced full GC (diagnostics port)
                                     at the end of the warm-up, every --full-gc-minutes after it and at the end
@@ -31,8 +31,8 @@ public sealed record SoakOptions
 
     public IReadOnlyList<Uri> Apis { get; init; } = [];
     public IReadOnlyList<SoakProcess> Processes { get; init; } = [];
-    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(10);
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(13);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromMinutes(3);
     public TimeSpan SampleEvery { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>One a minute: the live heap's slope is fitted to these points only, and a 9-minute window then has 10 of them.</summary>
     public TimeSpan FullGcEvery { get; init; } = TimeSpan.FromMinutes(1);

@@ -37,7 +37,9 @@ public static class SoakReport
 
         text.AppendLine("### Requests by kind (client side)");
         text.AppendLine();
-        text.AppendLine("Each kind starts on a fixed schedule with at most 4 in flight (backtests and token refreshes 1; timeout 15 s); a slot that finds the bound reached is skipped, not made up.");
+        text.AppendLine("Each kind starts on a fixed schedule with at most 4 in flight (backtests and token refreshes 1; timeout 15 s); a slot that finds the bound reached is skipped, not made up."
+            + Text.I($" Besides the streams: a limit order that rests while its strategy already has {SoakLoad.RestingCap} the client left resting cancels the oldest of them (`order resting cap: cancel oldest`),")
+            + " so the resting book stays bounded; during the warm-up only, `priming backtest` runs one after another until every stream queue has cached an event (`SoakBench.PrimeStreamQueues`).");
         text.AppendLine();
         text.AppendLine("| kind | target /s | requests | answers | p50 ms | p99 ms | max ms | slots skipped |");
         text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|");

@@ -23,6 +23,7 @@ public static class TradingServices
         TradingMetrics.Initialize();
         services.AddOptions<RiskOptions>().Bind(configuration.GetSection(RiskOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Topics.TopicOptions>().Bind(configuration.GetSection(Topics.TopicOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Strategies.StrategyOptions>().Bind(configuration.GetSection(Strategies.StrategyOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IExecutionVenue, PaperVenue>();
         services.AddBacktestExecution(configuration);

@@ -19,9 +19,6 @@ namespace TradingPlatform.Strategies;
 /// </summary>
 public sealed partial class StrategyGrain
 {
-    /// <summary>clientOrderIds remembered in memory; older ones are looked up in the journal.</summary>
-    private const int RecentOrderMemory = 10_000;
-
     private sealed class SymbolDesk
     {
         public PositionBook Book = PositionBook.Flat;
@@ -45,6 +42,9 @@ public sealed partial class StrategyGrain
     private readonly Dictionary<string, OrderSnapshot> _working = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrderSnapshot> _recentByClientId = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
+
+    /// <summary>clientOrderIds remembered in memory (<see cref="StrategyOptions.RecentOrdersInMemory"/>); older ones are looked up in the journal.</summary>
+    private readonly int _recentOrderMemory = strategyOptions.Value.RecentOrdersInMemory;
     private bool _clientIdsComplete;
     private readonly Queue<long> _submissions = new();
     private long _fills;
@@ -78,7 +78,7 @@ public sealed partial class StrategyGrain
         foreach (var (symbol, desk) in await Task.WhenAll(loads)) _symbols[symbol] = desk;
 
         foreach (var order in await journal.WorkingOrders(id)) _working[order.OrderId] = order;
-        var recent = await journal.RecentOrders(id, RecentOrderMemory);
+        var recent = await journal.RecentOrders(id, _recentOrderMemory);
         for (var i = recent.Count - 1; i >= 0; i--) Remember(recent[i]);
         _clientIdsComplete = await journal.CountOrders(id) <= recent.Count;
         _deskOpen = true;
@@ -500,7 +500,7 @@ public sealed partial class StrategyGrain
     {
         if (!_recentByClientId.ContainsKey(order.ClientOrderId)) _recentOrder.Enqueue(order.ClientOrderId);
         _recentByClientId[order.ClientOrderId] = order;
-        while (_recentOrder.Count > RecentOrderMemory)
+        while (_recentOrder.Count > _recentOrderMemory)
         {
             _recentByClientId.Remove(_recentOrder.Dequeue());
             _clientIdsComplete = false;

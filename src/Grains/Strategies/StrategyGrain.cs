@@ -19,6 +19,7 @@ public sealed partial class StrategyGrain(
     ITradingJournal journal,
     IExecutionVenue venue,
     IOptionsMonitor<RiskOptions> riskOptions,
+    IOptions<StrategyOptions> strategyOptions,
     TimeProvider clock,
     ILogger<StrategyGrain> logger) : Grain, IStrategyGrain
 {

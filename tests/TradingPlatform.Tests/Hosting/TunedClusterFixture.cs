@@ -13,12 +13,14 @@ public sealed class TunedClusterFixture : ClusterFixture
     public const int CacheMaxAgeSeconds = 77;
     public const int CacheMinTimeSeconds = 33;
     public const int CollectionAgeMinutes = 7;
+    public const int RecentOrdersInMemory = 3;
 
     protected override void Configure(TestClusterBuilder builder)
     {
         builder.Properties["Streams:CacheMaxAgeSeconds"] = CacheMaxAgeSeconds.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Streams:CacheMinTimeSeconds"] = CacheMinTimeSeconds.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Orleans:CollectionAgeMinutes"] = CollectionAgeMinutes.ToString(CultureInfo.InvariantCulture);
+        builder.Properties["Strategies:RecentOrdersInMemory"] = RecentOrdersInMemory.ToString(CultureInfo.InvariantCulture);
     }
 }
 
