@@ -48,17 +48,7 @@ public sealed class OutboundMailbox<T>(int capacity) : IValueTaskSource<bool>
     }
 
     /// <summary>No more writes; the reader drains what is queued, then <see cref="WaitToReadAsync"/> answers false.</summary>
-    public void Complete()
-    {
-        lock (_items)
-        {
-            if (_completed) return;
-            _completed = true;
-            if (!_waiting) return;
-            _waiting = false;
-        }
-        Release(false);
-    }
+    public void Complete() => Stop(ref _completed);
 
     /// <summary>
     /// The reader is to stop early (its connection is closing): a pending or later wait answers false once nothing
@@ -66,12 +56,15 @@ public sealed class OutboundMailbox<T>(int capacity) : IValueTaskSource<bool>
     /// cancellation token for its wait: a <see cref="CancellationTokenSource"/> and the registration every idle wait
     /// leaves on it cost ≈ 190 bytes per idle connection.
     /// </summary>
-    public void Interrupt()
+    public void Interrupt() => Stop(ref _interrupted);
+
+    /// <summary>Sets <paramref name="flag"/> (<see cref="_completed"/> or <see cref="_interrupted"/>) once and ends a pending wait with false.</summary>
+    private void Stop(ref bool flag)
     {
         lock (_items)
         {
-            if (_interrupted) return;
-            _interrupted = true;
+            if (flag) return;
+            flag = true;
             if (!_waiting) return;
             _waiting = false;
         }
