@@ -103,11 +103,17 @@ public static partial class ProblemDetailsSetup
             };
         }
 
-        /// <summary>Failures of the cluster or the database that a retry may get past.</summary>
-        private static bool IsTransient(Exception exception) => exception switch
+        /// <summary>
+        /// Failures of the cluster or the database that a retry may get past. A cancellation reaching here is one too:
+        /// Orleans cancels a call whose message expired before it was placed (e.g. while a killed silo's grains are
+        /// being placed again), and a request the client itself aborted never reaches an exception handler
+        /// (ASP.NET Core ends it as 499 first).
+        /// </summary>
+        internal static bool IsTransient(Exception exception) => exception switch
         {
             TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
-                or NpgsqlException or GatewayTooBusyException or Common.StorageUnavailableException => true,
+                or NpgsqlException or GatewayTooBusyException or Common.StorageUnavailableException
+                or OperationCanceledException => true,
             OrleansException { InnerException: { } inner } => IsTransient(inner),
             AggregateException { InnerException: { } inner } => IsTransient(inner),
             _ => exception.InnerException is { } inner && IsTransient(inner),
