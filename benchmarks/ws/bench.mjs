@@ -43,10 +43,6 @@ const processCpuSeconds = processId => {
 };
 const cpuSeconds = () => processCpuSeconds(pid);
 const now = () => performance.timeOrigin + performance.now();
-function isoMs(s) { // 2026-01-01T00:00:00.1234567+00:00 -> epoch ms with the fraction kept
-  const m = /^(.{19})(\.\d+)?(.*)$/.exec(s);
-  return Date.parse(m[1] + (m[3] || 'Z')) + (m[2] ? parseFloat('0' + m[2]) * 1000 : 0);
-}
 async function call(method, path, body, token) {
   const response = await fetch(base + path, {
     method, body: body === undefined ? undefined : JSON.stringify(body),

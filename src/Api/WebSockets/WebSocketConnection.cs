@@ -159,6 +159,7 @@ public sealed partial class WebSocketConnection
         }
     }
 
+    /// <summary>Called by the gateway's pump: queue the shared frame, or suspend the topic when the queue is full.</summary>
     public void Offer(string topic, long seq, byte[] frame)
     {
         if (Find(topic) is not { Suspended: false } subscription) return;
