@@ -118,7 +118,9 @@ for r in $(seq 1 "$rounds"); do
 BEGIN;
 CREATE TEMP TABLE candles_import (LIKE candles) ON COMMIT DROP;
 \copy candles_import (symbol, timeframe, time, open, high, low, close, volume) FROM '$work/copy$r.csv' WITH (FORMAT csv, HEADER true)
-INSERT INTO candles SELECT * FROM candles_import;
+INSERT INTO candle_series (symbol, timeframe) SELECT DISTINCT symbol, timeframe FROM candles_import ON CONFLICT DO NOTHING;
+INSERT INTO candle_bars SELECT s.id, i.time, i.open, i.high, i.low, i.close, i.volume
+FROM candles_import i JOIN candle_series s ON s.symbol = i.symbol AND s.timeframe = i.timeframe;
 COMMIT;
 SQL
   t1=$(date +%s.%N)
@@ -127,7 +129,7 @@ SQL
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-psql_db "$db" -c "VACUUM ANALYZE candles" >/dev/null
+psql_db "$db" -c "VACUUM ANALYZE candle_series, candle_bars" >/dev/null
 
 # ---- GET: wrk with a random 'from' per request (Lua), alternating with the bare endpoint --------------------------
 cat >"$work/candles.lua" <<LUA

@@ -3,6 +3,9 @@
 #   scripts/postgres.sh start|stop|status|url
 # Environment: TP_PG_PORT (default 55432), TP_PG_DIR (default <repo>/.tmp/postgres).
 # PostgreSQL refuses to run as root, so as root the server runs as the 'postgres' user.
+# wal_buffers=64MB (the default is 4 MB with the default 128 MB shared_buffers): a 1M-row candle import writes about
+# 130 MB of WAL, and with 4 MB of buffers the importing backend keeps writing WAL out itself; docker-compose.yml sets the
+# same (docs/benchmarks.md, "Candle import: series key").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +34,7 @@ start() {
     return
   fi
   as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=300 -c fsync=${TP_PG_FSYNC:-on}" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=300 -c fsync=${TP_PG_FSYNC:-on} -c wal_buffers=64MB" start >/dev/null
   echo "postgres running on 127.0.0.1:$port (data in $dir)"
 }
 

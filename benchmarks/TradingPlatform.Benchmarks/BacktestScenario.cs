@@ -82,7 +82,7 @@ public sealed class BacktestScenario(BenchSilo silo, int bars, int repeats)
         {
             var rows = new List<Candle>();
             await using (var command = dataSource.CreateCommand(
-                "SELECT time, open, high, low, close, volume FROM candles WHERE symbol = $1 AND timeframe = '1m' AND time >= $2 AND time < $3 ORDER BY time"))
+                "SELECT time, open, high, low, close, volume FROM candle_bars WHERE series = (SELECT id FROM candle_series WHERE symbol = $1 AND timeframe = '1m') AND time >= $2 AND time < $3 ORDER BY time"))
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = symbol, NpgsqlDbType = NpgsqlDbType.Text });
                 command.Parameters.Add(new NpgsqlParameter { Value = request.FromUtc, NpgsqlDbType = NpgsqlDbType.TimestampTz });

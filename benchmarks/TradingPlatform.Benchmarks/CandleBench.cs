@@ -95,7 +95,7 @@ public static class CandleBench
             Console.Error.WriteLine($"naive insert: {naive.Rate:N0} rows/s");
             var memoryImport = await Time(async () => (await memory.Import(new MemoryStream(csv))).Imported);
             Console.Error.WriteLine($"memory import: {memoryImport.Rate:N0} rows/s");
-            await Exec(dataSource, "VACUUM ANALYZE candles");
+            await Exec(dataSource, "VACUUM ANALYZE candle_series, candle_bars");
 
             report.AppendLine(Text.I($"""
                 #### Import
@@ -106,7 +106,7 @@ public static class CandleBench
                 | what | rows | wall time | rows/s | CPU: this process | CPU: Postgres backends | rows per CPU-second |
                 |---|---|---|---|---|---|---|
                 | parse only (`CandleCsvParser`, no store) | {parseOnly.Count:N0} | {parseOnly.Ms:N0} ms | {parseOnly.Rate:N0} | {parseOnly.ClientCpuMs:N0} ms | | |
-                | **`PostgresCandleStore.Import`**: parse → binary COPY (`CandleCopyEncoder`, raw COPY) straight into `candles` (a new series: every row after its last stored bar, appended under the series' advisory lock) | {storeImport.Count:N0} | {storeImport.Ms:N0} ms | **{storeImport.Rate:N0}** | {storeImport.ClientCpuMs:N0} ms | {storeImport.ServerCpuMs:N0} ms | {storeImport.CpuRate:N0} |
+                | **`PostgresCandleStore.Import`**: parse → binary COPY (`CandleCopyEncoder`, raw COPY) straight into `candle_bars` (a new series: every row after its last stored bar, appended under the series' advisory lock) | {storeImport.Count:N0} | {storeImport.Ms:N0} ms | **{storeImport.Rate:N0}** | {storeImport.ClientCpuMs:N0} ms | {storeImport.ServerCpuMs:N0} ms | {storeImport.CpuRate:N0} |
                 | same file again (every row conflicts: staged in a temp table, then `INSERT … ON CONFLICT DO UPDATE … WHERE IS DISTINCT FROM`, none rewritten) | {reimport.Count:N0} | {reimport.Ms:N0} ms | {reimport.Rate:N0} | {reimport.ClientCpuMs:N0} ms | {reimport.ServerCpuMs:N0} ms | {reimport.CpuRate:N0} |
                 | naive baseline: same parser, multi-row `INSERT … VALUES (…) × 1,000 … ON CONFLICT DO UPDATE`, one transaction | {naive.Count:N0} | {naive.Ms:N0} ms | {naive.Rate:N0} | {naive.ClientCpuMs:N0} ms | {naive.ServerCpuMs:N0} ms | {naive.CpuRate:N0} |
                 | `InMemoryCandleStore.Import` (embedded mode) | {memoryImport.Count:N0} | {memoryImport.Ms:N0} ms | {memoryImport.Rate:N0} | {memoryImport.ClientCpuMs:N0} ms | | |
@@ -206,7 +206,14 @@ public static class CandleBench
         async Task Flush()
         {
             if (pending.Count == 0) return;
-            var sql = new StringBuilder("INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ");
+            foreach (var series in pending.Select(r => (r.Symbol, r.Timeframe)).Distinct())
+            {
+                await using var number = new NpgsqlCommand("INSERT INTO candle_series (symbol, timeframe) VALUES ($1, $2) ON CONFLICT DO NOTHING", connection, transaction);
+                number.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series.Symbol, NpgsqlDbType = NpgsqlDbType.Text });
+                number.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series.Timeframe.WireName(), NpgsqlDbType = NpgsqlDbType.Text });
+                await number.ExecuteNonQueryAsync();
+            }
+            var sql = new StringBuilder("INSERT INTO candle_bars (series, time, open, high, low, close, volume) SELECT s.id, v.time, v.open, v.high, v.low, v.close, v.volume FROM (VALUES ");
             await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
             for (var i = 0; i < pending.Count; i++)
             {
@@ -219,7 +226,8 @@ public static class CandleBench
                 foreach (var value in new[] { row.Candle.Open, row.Candle.High, row.Candle.Low, row.Candle.Close, row.Candle.Volume })
                     command.Parameters.Add(new NpgsqlParameter<decimal> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Numeric });
             }
-            sql.Append(" ON CONFLICT (symbol, timeframe, time) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume");
+            sql.Append(") AS v (symbol, timeframe, time, open, high, low, close, volume) JOIN candle_series s ON s.symbol = v.symbol AND s.timeframe = v.timeframe");
+            sql.Append(" ON CONFLICT (series, time) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume");
             command.CommandText = sql.ToString();
             written += await command.ExecuteNonQueryAsync();
             pending.Clear();
@@ -247,7 +255,7 @@ public static class CandleBench
     private static async Task<int> PlainReader(NpgsqlDataSource dataSource, string symbol, DateTime from, DateTime to)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT time, open, high, low, close, volume FROM candles WHERE symbol = $1 AND timeframe = '1m' AND time >= $2 AND time < $3 ORDER BY time");
+            "SELECT time, open, high, low, close, volume FROM candle_bars WHERE series = (SELECT id FROM candle_series WHERE symbol = $1 AND timeframe = '1m') AND time >= $2 AND time < $3 ORDER BY time");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = symbol });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = to });
@@ -271,7 +279,7 @@ public static class CandleBench
     private static async Task<int> BareQuery(NpgsqlDataSource dataSource, string symbol, DateTime from)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT time, open, high, low, close, volume FROM candles WHERE symbol = $1 AND timeframe = '1m' AND time >= $2 ORDER BY time LIMIT 1000");
+            "SELECT time, open, high, low, close, volume FROM candle_bars WHERE series = (SELECT id FROM candle_series WHERE symbol = $1 AND timeframe = '1m') AND time >= $2 ORDER BY time LIMIT 1000");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = symbol });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from });
         await using var reader = await command.ExecuteReaderAsync();

@@ -8,8 +8,8 @@ using NpgsqlTypes;
 namespace TradingPlatform.Candles;
 
 /// <summary>
-/// Candles in Postgres (table <c>candles</c>, migration 0005). Imports stream the parsed rows with a binary COPY, straight
-/// into <c>candles</c> while they come after the stored bars of their series (appending), else into a temporary staging
+/// Candles in Postgres (tables <c>candle_series</c> and <c>candle_bars</c>, migrations 0005 and 0010). Imports stream the
+/// parsed rows with a binary COPY, straight into <c>candle_bars</c> while they come after the stored bars of their series (appending), else into a temporary staging
 /// table applied with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all in one transaction
 /// (<see cref="PostgresCandleWriter"/>); backtests stream stored bars with one parameterized range query; coarser timeframes that
 /// are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
@@ -34,10 +34,13 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
 
     private const string Origin = "timestamptz '1970-01-01 00:00:00+00'";
 
+    /// <summary>The bars of series ($1 symbol, $2 timeframe): its number is looked up once per statement (an InitPlan), then one index range.</summary>
+    private const string OfSeries = "series = (SELECT id FROM candle_series WHERE symbol = $1 AND timeframe = $2)";
+
     /// <summary>Stored bars of one series in a half-open time range, oldest first (backtest reads).</summary>
-    private const string RangeSql = """
-        SELECT time, open, high, low, close, volume FROM candles
-        WHERE symbol = $1 AND timeframe = $2 AND time >= $3 AND time < $4
+    private const string RangeSql = $"""
+        SELECT time, open, high, low, close, volume FROM candle_bars
+        WHERE {OfSeries} AND time >= $3 AND time < $4
         ORDER BY time
         """;
 
@@ -45,12 +48,12 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     private const string SourceSql = """
         SELECT t.tf
         FROM unnest($2::text[]) WITH ORDINALITY AS t(tf, ord)
-        WHERE EXISTS (SELECT 1 FROM candles c WHERE c.symbol = $1 AND c.timeframe = t.tf)
+        WHERE EXISTS (SELECT 1 FROM candle_series s JOIN candle_bars b ON b.series = s.id WHERE s.symbol = $1 AND s.timeframe = t.tf)
         ORDER BY t.ord
         LIMIT 1
         """;
 
-    private const string FirstAtOrAfterSql = "SELECT min(time) FROM candles WHERE symbol = $1 AND timeframe = $2 AND time >= $3";
+    private const string FirstAtOrAfterSql = $"SELECT min(time) FROM candle_bars WHERE {OfSeries} AND time >= $3";
 
     /// <summary>
     /// Source bars of [$4, $5) grouped into buckets of $3. The ordered aggregates are what SQL guarantees to see in time
@@ -59,8 +62,8 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     private const string AggregateSql = $"""
         SELECT date_bin($3, time, {Origin}) AS bucket,
                (array_agg(open ORDER BY time))[1], max(high), min(low), (array_agg(close ORDER BY time DESC))[1], sum(volume)
-        FROM candles
-        WHERE symbol = $1 AND timeframe = $2 AND time >= $4 AND time < $5
+        FROM candle_bars
+        WHERE {OfSeries} AND time >= $4 AND time < $5
         GROUP BY bucket
         ORDER BY bucket
         """;
@@ -95,7 +98,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One round trip for the usual case (the timeframe is stored): which source, and the stored bars.
-        var storedSql = "SELECT time, open, high, low, close, volume FROM candles WHERE symbol = $1 AND timeframe = $2"
+        var storedSql = $"SELECT time, open, high, low, close, volume FROM candle_bars WHERE {OfSeries}"
             + (from is null ? "" : " AND time >= $3") + (to is null ? "" : from is null ? " AND time < $3" : " AND time < $4")
             + $" ORDER BY time LIMIT {limit.ToString(CultureInfo.InvariantCulture)}";
         await using var batch = new NpgsqlBatch(connection);
@@ -188,7 +191,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
         if (found is not { } source) return null;
 
         var count = source == timeframe ? "count(*)" : $"count(DISTINCT date_bin($3, time, {Origin}))";
-        await using var command = new NpgsqlCommand($"SELECT min(time), max(time), {count} FROM candles WHERE symbol = $1 AND timeframe = $2", connection);
+        await using var command = new NpgsqlCommand($"SELECT min(time), max(time), {count} FROM candle_bars WHERE {OfSeries}", connection);
         command.Parameters.Add(Text(symbol));
         command.Parameters.Add(Text(source.WireName()));
         if (source != timeframe) command.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = timeframe.Length() });
@@ -205,7 +208,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
 
     /// <summary>
     /// Copies every row while <paramref name="batches"/> produces them (a parser reading a request body), straight into
-    /// <c>candles</c> when they come after the stored bars of their series, else through a staging table and an upsert
+    /// <c>candle_bars</c> when they come after the stored bars of their series, else through a staging table and an upsert
     /// (<see cref="PostgresCandleWriter"/>), all in one transaction. <paramref name="unreadable"/> is asked after the
     /// last row: a reason makes it throw <see cref="CandleFileException"/> and roll back. Any failure, also of the body
     /// being read, rolls back: nothing is half-applied.

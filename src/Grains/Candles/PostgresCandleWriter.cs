@@ -7,24 +7,25 @@ namespace TradingPlatform.Candles;
 /// <summary>
 /// One write of <see cref="PostgresCandleStore"/> (an import or an <c>Upsert</c>), inside the caller's transaction. Rows
 /// that come after the last stored bar of their series, the common case of appending history or new bars, are copied
-/// straight into <c>candles</c>; the first row that is not switches the rest of the write to a temporary staging table
+/// straight into <c>candle_bars</c> under their series' number (migration 0010); the first row that is not switches the rest of the write to a temporary staging table
 /// and an upsert (<see cref="Apply"/>). Rows are encoded by <see cref="CandleCopyEncoder"/> and sent 64 KB at a time over
 /// Npgsql's raw binary COPY.
 /// </summary>
 /// <remarks>
 /// <para><b>Appending.</b> The first row of a series takes the series' advisory lock
 /// (<c>pg_try_advisory_xact_lock(hashtextextended('candles:SYM/TF', 0))</c>, held until the transaction ends), then reads
-/// the series' last stored bar in a new statement, so it sees whatever the lock's previous holder committed. A row strictly
+/// the series' number (numbering a new series) and its last stored bar in new statements, so they see whatever the lock's
+/// previous holder committed. A row strictly
 /// after that bar cannot collide with a stored key, nor with a key another of our writers adds meanwhile (they all take
 /// the lock), nor with another row of the file (the parser rejects repeated keys), so it needs no staging and no
 /// <c>ON CONFLICT</c>. A new series ends the current COPY for its probe (one round trip) and starts another; past
 /// <see cref="MaxAppendSeries"/> series, or when the lock is held elsewhere, or for the first row at or before the
 /// series' last stored bar, the rest of the write goes through staging. Rows already appended stay: they are valid
 /// and in the same transaction.</para>
-/// <para><b>Staging.</b> The staged rows are applied as before (a plain <c>INSERT … SELECT</c> when no stored bar lies in
-/// their span, under a savepoint that falls back to the <c>ON CONFLICT</c> upsert), after taking the advisory locks of
+/// <para><b>Staging.</b> Staged rows keep their symbol and timeframe; applying them numbers their new series, then joins
+/// each row to its series' number (a plain <c>INSERT … SELECT</c> when no stored bar lies in their span, under a savepoint that falls back to the <c>ON CONFLICT</c> upsert), after taking the advisory locks of
 /// their series, waiting for them, in one sorted order (more than <see cref="MaxSeriesLocks"/> series take
-/// <c>LOCK TABLE candles IN SHARE ROW EXCLUSIVE MODE</c> instead, which waits for every other writer).</para>
+/// <c>LOCK TABLE candle_bars IN SHARE ROW EXCLUSIVE MODE</c> instead, which waits for every other writer).</para>
 /// <para><b>Writers without the lock</b> (psql, another program) are not kept out: should one commit a key an append is
 /// copying, the COPY fails with a unique violation and the whole transaction rolls back; the API answers 503, nothing of
 /// the file is applied, and sending it again is safe. Two writes that lock series in different orders (one appending
@@ -38,34 +39,62 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
     /// <summary>Staged series locked one by one; beyond, the table lock (the shared lock table holds about 64 locks per connection).</summary>
     public const int MaxSeriesLocks = 32;
 
-    private const string AppendSql = "COPY candles (symbol, timeframe, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY)";
+    private const string AppendSql = "COPY candle_bars (series, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY)";
 
-    private const string CreateStagingSql = "CREATE TEMP TABLE candles_import (LIKE candles) ON COMMIT DROP";
+    private const string CreateStagingSql = """
+        CREATE TEMP TABLE candles_import
+        (symbol text NOT NULL, timeframe text NOT NULL, time timestamptz NOT NULL,
+         open numeric NOT NULL, high numeric NOT NULL, low numeric NOT NULL, close numeric NOT NULL, volume numeric NOT NULL)
+        ON COMMIT DROP
+        """;
 
     /// <summary>FREEZE: the table is new in this transaction, so its rows need no visibility bookkeeping later.</summary>
     private const string StageSql = "COPY candles_import (symbol, timeframe, time, open, high, low, close, volume) FROM STDIN (FORMAT BINARY, FREEZE)";
 
     private const string TryLockSql = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
 
-    private const string LastBarSql = "SELECT max(time) FROM candles WHERE symbol = $1 AND timeframe = $2";
+    /// <summary>The series' number and its last stored bar (no row: a new series).</summary>
+    private const string SeriesSql = """
+        SELECT s.id, (SELECT max(b.time) FROM candle_bars b WHERE b.series = s.id)
+        FROM candle_series s WHERE s.symbol = $1 AND s.timeframe = $2
+        """;
+
+    /// <summary>
+    /// Numbers a new series. DO UPDATE (not DO NOTHING) so that the number comes back even when another transaction
+    /// numbered the series after this statement's snapshot was taken.
+    /// </summary>
+    private const string NewSeriesSql = """
+        INSERT INTO candle_series (symbol, timeframe) VALUES ($1, $2)
+        ON CONFLICT (symbol, timeframe) DO UPDATE SET symbol = EXCLUDED.symbol
+        RETURNING id
+        """;
+
+    /// <summary>Numbers the staged series that are new (before <see cref="InsertSql"/> or <see cref="UpsertSql"/>, which join them).</summary>
+    private const string NewStagedSeriesSql = """
+        INSERT INTO candle_series (symbol, timeframe)
+        SELECT DISTINCT symbol, timeframe FROM candles_import ORDER BY symbol, timeframe
+        ON CONFLICT (symbol, timeframe) DO NOTHING
+        """;
 
     /// <summary>unnest keeps the array's order, so the locks are taken in the order given (sorted by the caller).</summary>
     private const string LockSql = "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k";
 
-    private const string LockTableSql = "LOCK TABLE candles IN SHARE ROW EXCLUSIVE MODE";
+    private const string LockTableSql = "LOCK TABLE candle_bars IN SHARE ROW EXCLUSIVE MODE";
 
     /// <summary>Whether any stored bar of a staged series lies within the span staged for it (one index probe per series).</summary>
     private const string OverlapsSql = """
         SELECT EXISTS (
             SELECT 1
             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS s(symbol, timeframe, first, last)
-            WHERE EXISTS (SELECT 1 FROM candles c WHERE c.symbol = s.symbol AND c.timeframe = s.timeframe AND c.time BETWEEN s.first AND s.last))
+            JOIN candle_series cs ON cs.symbol = s.symbol AND cs.timeframe = s.timeframe
+            WHERE EXISTS (SELECT 1 FROM candle_bars c WHERE c.series = cs.id AND c.time BETWEEN s.first AND s.last))
         """;
 
     /// <summary>The upsert's fast path when nothing stored can conflict: a plain INSERT costs about half of ON CONFLICT.</summary>
     private const string InsertSql = """
-        INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume)
-        SELECT symbol, timeframe, time, open, high, low, close, volume FROM candles_import
+        INSERT INTO candle_bars (series, time, open, high, low, close, volume)
+        SELECT s.id, i.time, i.open, i.high, i.low, i.close, i.volume
+        FROM candles_import i JOIN candle_series s ON s.symbol = i.symbol AND s.timeframe = i.timeframe
         """;
 
     /// <summary>
@@ -73,9 +102,10 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
     /// again is cheap and changes nothing.
     /// </summary>
     private const string UpsertSql = """
-        INSERT INTO candles AS c (symbol, timeframe, time, open, high, low, close, volume)
-        SELECT symbol, timeframe, time, open, high, low, close, volume FROM candles_import
-        ON CONFLICT (symbol, timeframe, time) DO UPDATE
+        INSERT INTO candle_bars AS c (series, time, open, high, low, close, volume)
+        SELECT s.id, i.time, i.open, i.high, i.low, i.close, i.volume
+        FROM candles_import i JOIN candle_series s ON s.symbol = i.symbol AND s.timeframe = i.timeframe
+        ON CONFLICT (series, time) DO UPDATE
         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume
         WHERE (c.open, c.high, c.low, c.close, c.volume)
               IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
@@ -83,8 +113,8 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
 
     private readonly CandleCopyEncoder _encoder = new();
 
-    /// <summary>Series met while appending: their last stored bar (<see cref="DateTime.MinValue"/>: none), null when the lock was held elsewhere.</summary>
-    private readonly Dictionary<(string Symbol, Timeframe Timeframe), DateTime?> _appendable = [];
+    /// <summary>Series met while appending: their number and last stored bar, null when the lock was held elsewhere.</summary>
+    private readonly Dictionary<(string Symbol, Timeframe Timeframe), Appendable?> _appendable = [];
 
     /// <summary>Per staged series: the span of its staged rows.</summary>
     private readonly Dictionary<(string Symbol, Timeframe Timeframe), (DateTime First, DateTime Last)> _staged = [];
@@ -93,15 +123,15 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
     private bool _staging;
     private string? _symbol;
     private Timeframe _timeframe;
-    private DateTime _lastStored;
+    private Appendable _current;
 
-    /// <summary>Rows copied straight into <c>candles</c>.</summary>
+    /// <summary>Rows copied straight into <c>candle_bars</c>.</summary>
     public int Appended { get; private set; }
 
     /// <summary>Rows copied into the staging table (applied by <see cref="Apply"/>).</summary>
     public int Staged { get; private set; }
 
-    /// <summary>The advisory lock key of a series, shared by every writer of <c>candles</c> in this code.</summary>
+    /// <summary>The advisory lock key of a series, shared by every writer of candles in this code.</summary>
     public static string LockKey(string symbol, Timeframe timeframe) => $"candles:{symbol}/{timeframe.WireName()}";
 
     /// <summary>Copies the rows of one batch (valid rows: the parser or <see cref="CandleRules"/> checked them).</summary>
@@ -111,16 +141,17 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
         {
             var row = batch[i];
             if (!ReferenceEquals(row.Symbol, _symbol) || row.Timeframe != _timeframe) await Enter(row, cancellationToken);
-            if (!_staging && row.Candle.TimeUtc <= _lastStored) await StartStaging(cancellationToken);
+            if (!_staging && row.Candle.TimeUtc <= _current.LastStored) await StartStaging(cancellationToken);
             if (_encoder.IsFull) await Flush(cancellationToken);
             if (_copy is null) await StartCopy(cancellationToken);
-            _encoder.Write(row);
+            if (_staging) _encoder.Write(row);
+            else _encoder.Write(_current.Series, row.Candle);
             if (_staging) Stage(row);
             else Appended++;
         }
     }
 
-    /// <summary>Ends the COPY in progress: every row is then in <c>candles</c> or in the staging table.</summary>
+    /// <summary>Ends the COPY in progress: every row is then in <c>candle_bars</c> or in the staging table.</summary>
     public async Task EndCopy(CancellationToken cancellationToken)
     {
         if (_copy is null) return;
@@ -131,11 +162,12 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
         await copy.DisposeAsync(); // CopyDone: the server checks the last rows and reports any error here
     }
 
-    /// <summary>Applies the staged rows to <c>candles</c> (after <see cref="EndCopy"/>); appended rows need nothing more.</summary>
+    /// <summary>Applies the staged rows to <c>candle_bars</c> (after <see cref="EndCopy"/>); appended rows need nothing more.</summary>
     public async Task Apply(CancellationToken cancellationToken)
     {
         if (Staged == 0) return;
         await Lock(cancellationToken);
+        await Execute(NewStagedSeriesSql, cancellationToken);
         if (await Overlaps(cancellationToken))
         {
             await Execute(UpsertSql, cancellationToken);
@@ -189,23 +221,35 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
             }
             _appendable[key] = lastStored;
         }
-        if (lastStored is { } last) _lastStored = last;
+        if (lastStored is { } appendable) _current = appendable;
         else await StartStaging(cancellationToken);
     }
 
-    /// <summary>Takes the series' advisory lock without waiting; when it is ours, its last stored bar (MinValue: none), else null.</summary>
-    private async Task<DateTime?> Probe(string symbol, Timeframe timeframe, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the series' advisory lock without waiting; when it is ours, the series' number (a new series is numbered
+    /// now, in this transaction) and its last stored bar (<see cref="DateTime.MinValue"/>: none), else null.
+    /// </summary>
+    private async Task<Appendable?> Probe(string symbol, Timeframe timeframe, CancellationToken cancellationToken)
     {
         await using (var tryLock = new NpgsqlCommand(TryLockSql, connection, transaction))
         {
             tryLock.Parameters.Add(Text(LockKey(symbol, timeframe)));
             if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!) return null;
         }
-        // A statement of its own: its snapshot is taken after the lock, so it sees the rows of the lock's previous holder.
-        await using var last = new NpgsqlCommand(LastBarSql, connection, transaction);
-        last.Parameters.Add(Text(symbol));
-        last.Parameters.Add(Text(timeframe.WireName()));
-        return await last.ExecuteScalarAsync(cancellationToken) is DateTime time ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : DateTime.MinValue;
+        // Statements of their own: their snapshots are taken after the lock, so they see the rows of the lock's previous holder.
+        await using (var series = new NpgsqlCommand(SeriesSql, connection, transaction))
+        {
+            series.Parameters.Add(Text(symbol));
+            series.Parameters.Add(Text(timeframe.WireName()));
+            await using var reader = await series.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                return new Appendable(reader.GetInt32(0),
+                    reader.IsDBNull(1) ? DateTime.MinValue : DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(1), DateTimeKind.Utc));
+        }
+        await using var create = new NpgsqlCommand(NewSeriesSql, connection, transaction);
+        create.Parameters.Add(Text(symbol));
+        create.Parameters.Add(Text(timeframe.WireName()));
+        return new Appendable((int)(await create.ExecuteScalarAsync(cancellationToken))!, DateTime.MinValue);
     }
 
     private async Task StartStaging(CancellationToken cancellationToken)
@@ -269,4 +313,7 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
     }
 
     private static NpgsqlParameter<string> Text(string value) => PostgresCandleStore.Text(value);
+
+    /// <summary>A series being appended to: its number in <c>candle_series</c> and its last stored bar (<see cref="DateTime.MinValue"/>: none).</summary>
+    private readonly record struct Appendable(int Series, DateTime LastStored);
 }

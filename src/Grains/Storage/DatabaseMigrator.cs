@@ -17,7 +17,16 @@ public static partial class DatabaseMigrator
     /// <summary>Arbitrary but fixed: every TradingPlatform process takes this lock to migrate.</summary>
     private const long AdvisoryLockKey = 0x5452_4144_494E_4701; // "TRADING" + 1
 
-    public static async Task<IReadOnlyList<string>> MigrateAsync(string connectionString, ILogger logger, TimeSpan waitForServer, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<string>> MigrateAsync(string connectionString, ILogger logger, TimeSpan waitForServer, CancellationToken cancellationToken = default) =>
+        MigrateAsync(connectionString, logger, waitForServer, null, cancellationToken);
+
+    /// <param name="through">
+    /// The last script to apply (e.g. <c>0009_alert_deliveries.sql</c>), null for all: tests of a migration over data
+    /// written in the schema before it.
+    /// </param>
+
+    public static async Task<IReadOnlyList<string>> MigrateAsync(string connectionString, ILogger logger, TimeSpan waitForServer, string? through,
+        CancellationToken cancellationToken = default)
     {
         await WaitForServer(connectionString, logger, waitForServer, cancellationToken);
         CreateDatabaseIfMissing(connectionString, logger);
@@ -32,7 +41,8 @@ public static partial class DatabaseMigrator
         try
         {
             var upgrader = DeployChanges.To.PostgresqlDatabase(connectionString)
-                .WithScriptsEmbeddedInAssembly(typeof(DatabaseMigrator).Assembly, name => name.Contains(".Storage.Migrations.", StringComparison.Ordinal))
+                .WithScriptsEmbeddedInAssembly(typeof(DatabaseMigrator).Assembly, name => name.Contains(".Storage.Migrations.", StringComparison.Ordinal)
+                    && (through is null || string.CompareOrdinal(ScriptName(name), through) <= 0))
                 .WithTransactionPerScript()
                 .JournalToPostgresqlTable("public", "schema_versions")
                 .LogToNowhere()
@@ -57,9 +67,10 @@ public static partial class DatabaseMigrator
         }
     }
 
-    private static string ScriptName(SqlScript script)
+    private static string ScriptName(SqlScript script) => ScriptName(script.Name);
+
+    private static string ScriptName(string name)
     {
-        var name = script.Name;
         var marker = name.IndexOf(".Migrations.", StringComparison.Ordinal);
         return marker < 0 ? name : name[(marker + ".Migrations.".Length)..];
     }

@@ -141,11 +141,12 @@ public sealed class CandleApiTests(PostgresCandleApiFactory factory) : IClassFix
             await insert.ExecuteNonQueryAsync();
         }
 
-        // Nothing of the series is committed, so the import appends; its COPY waits on their key until they commit.
+        // Nothing of the series is committed, so the import appends; it waits on their series number (or, in its COPY, on
+        // their key) until they commit.
         var import = Import(await factory.Admin(), Csv(CandleCsvWriter.ToCsv(s, Timeframe.OneMinute, bars)));
         await Eventually.True(async () => await factory.Count(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'COPY candles (%'") > 0,
-            TimeSpan.FromSeconds(20), "the import's COPY waits for the other writer's key");
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query LIKE 'COPY candle_bars (%' OR query LIKE 'INSERT INTO candle_series%')") > 0,
+            TimeSpan.FromSeconds(20), "the import waits for the other writer's series or key");
         await theirs.CommitAsync();
 
         var response = await import;

@@ -50,12 +50,12 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
         var symbol = NewSymbol();
         var csv = CandleCsvWriter.ToCsv(symbol, Timeframe.OneMinute, SyntheticCandles.Generate(3, T("2024-02-01"), Timeframe.OneMinute, 500));
         await Store.Import(Utf8(csv));
-        var versions = await Rows("SELECT xmin::text FROM candles WHERE symbol = $1 ORDER BY time", symbol, r => r.GetString(0));
+        var versions = await Rows("SELECT b.xmin::text FROM candle_bars b JOIN candle_series s ON s.id = b.series WHERE s.symbol = $1 ORDER BY b.time", symbol, r => r.GetString(0));
 
         var again = await Store.Import(Utf8(csv));
 
         Assert.Equal(500, again.Imported);
-        Assert.Equal(versions, await Rows("SELECT xmin::text FROM candles WHERE symbol = $1 ORDER BY time", symbol, r => r.GetString(0)));
+        Assert.Equal(versions, await Rows("SELECT b.xmin::text FROM candle_bars b JOIN candle_series s ON s.id = b.series WHERE s.symbol = $1 ORDER BY b.time", symbol, r => r.GetString(0)));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
 
         var import = Store.Import(body);
         await body.FirstPartRead;
-        await Eventually.True(async () => await Active("COPY candles (%") == 1, TimeSpan.FromSeconds(20), "the import copies into candles itself");
+        await Eventually.True(async () => await Active("COPY candle_bars (%") == 1, TimeSpan.FromSeconds(20), "the import copies into candles itself");
         Assert.Equal(0L, await Active("COPY candles_import%"));
         Assert.Equal(1L, await Scalar<long>($"{AdvisoryLocks} AND objid = (hashtextextended('candles:{symbol}/1m', 0) & 4294967295)::oid"));
         body.Open();
@@ -115,7 +115,7 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
         var import = Store.Import(body);
         await body.FirstPartRead;
         await Eventually.True(async () => await Active("COPY candles_import%") == 1, TimeSpan.FromSeconds(20), "the import stages its rows");
-        Assert.Equal(0L, await Active("COPY candles (%"));
+        Assert.Equal(0L, await Active("COPY candle_bars (%"));
         body.Open();
 
         Assert.Equal(150, (await import).Imported);
@@ -169,7 +169,7 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
         var body = new GatedStream(CandleCsvWriter.ToCsv(symbol, Timeframe.OneMinute, bars));
         var first = Store.Import(body);
         await body.FirstPartRead;
-        await Eventually.True(async () => await Active("COPY candles (%") == 1, TimeSpan.FromSeconds(20), "the first write appends");
+        await Eventually.True(async () => await Active("COPY candle_bars (%") == 1, TimeSpan.FromSeconds(20), "the first write appends");
 
         // The lock is held: the second write stages its rows and waits for the lock before applying them.
         var changed = bars[40..].Select(b => b with { Volume = b.Volume + 7 }).ToArray();
@@ -200,11 +200,12 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
             await insert.ExecuteNonQueryAsync();
         }
 
-        // Their row is not committed: the write appends (nothing stored) and its COPY waits on their key.
+        // Their row (and the series they numbered) is not committed: the write appends (nothing stored) and waits on their
+        // series number, or on their key in the COPY.
         var write = Store.Upsert(symbol, Timeframe.OneMinute, bars);
         await Eventually.True(async () => await Scalar<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'COPY candles (%'") > 0,
-            TimeSpan.FromSeconds(20), "the append's COPY waits for the other writer's key");
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query LIKE 'COPY candle_bars (%' OR query LIKE 'INSERT INTO candle_series%')") > 0,
+            TimeSpan.FromSeconds(20), "the append waits for the other writer's series or key");
         await theirs.CommitAsync();
 
         var failed = await Assert.ThrowsAsync<PostgresException>(() => write);
