@@ -100,7 +100,7 @@ public static class CandleBench
             report.AppendLine(Text.I($"""
                 #### Import
 
-                {rows:N0} one-minute bars of `SyntheticCandles` (seed 42) as one CSV of {csvMb:0.0} MB in memory, into an empty `candles` table.
+                {rows:N0} one-minute bars of `SyntheticCandles` (seed 42) as one CSV of {csvMb:0.0} MB in memory, into an empty `candle_bars` table.
                 Each import is one call and one transaction; rows/s counts rows written.
 
                 | what | rows | wall time | rows/s | CPU: this process | CPU: Postgres backends | rows per CPU-second |
@@ -162,7 +162,7 @@ public static class CandleBench
                 | what | calls | p50 | p90 | p99 | max |
                 |---|---|---|---|---|---|
                 | **`PostgresCandleStore.Query`** (one round trip: a batch of the source probe and the range query) | {storeQuery.Count:N0} | {Latencies.Format(storeQuery.P50)} ms | {Latencies.Format(storeQuery.P90)} ms | **{Latencies.Format(storeQuery.P99)} ms** | {Latencies.Format(storeQuery.Max)} ms |
-                | baseline: the bare range query (`SELECT … WHERE symbol, timeframe, time >= $3 ORDER BY time LIMIT 1000`) | {bareQuery.Count:N0} | {Latencies.Format(bareQuery.P50)} ms | {Latencies.Format(bareQuery.P90)} ms | {Latencies.Format(bareQuery.P99)} ms | {Latencies.Format(bareQuery.Max)} ms |
+                | baseline: the bare range query (`SELECT … FROM candle_bars WHERE series = (SELECT id …) AND time >= $3 ORDER BY time LIMIT 1000`) | {bareQuery.Count:N0} | {Latencies.Format(bareQuery.P50)} ms | {Latencies.Format(bareQuery.P90)} ms | {Latencies.Format(bareQuery.P99)} ms | {Latencies.Format(bareQuery.Max)} ms |
                 | `InMemoryCandleStore.Query` | {memoryQuery.Count:N0} | {Latencies.Format(memoryQuery.P50)} ms | {Latencies.Format(memoryQuery.P90)} ms | {Latencies.Format(memoryQuery.P99)} ms | {Latencies.Format(memoryQuery.Max)} ms |
                 | Postgres, 1,000 `1h` bars aggregated in SQL from 60,000 `1m` bars | {hourQuery.Count:N0} | {Latencies.Format(hourQuery.P50)} ms | {Latencies.Format(hourQuery.P90)} ms | {Latencies.Format(hourQuery.P99)} ms | {Latencies.Format(hourQuery.Max)} ms |
 
