@@ -7,15 +7,16 @@
 #      (seq gaps), delivered frames/s, and API RSS per idle subscribed connection. One JSON line per rate.
 #
 #   benchmarks/ws/run.sh [--connections 1000] [--rates "50 100 200"] [--duration 20] [--no-memory] [--port 5620] [--threads 2]
-#                        [--client node|dotnet|both]
+#                        [--client node|dotnet|both] [--warmup 5]
 #   (--threads: node worker threads the clients are spread over)
 #   (--client: the subscribers: node = the independent `ws` client (client-worker.mjs, the default); dotnet = our own
 #    raw-socket client (client/), lighter on the CPU the API shares with it; both = each rate with node, then dotnet)
+#   (--warmup: seconds of order flow before the measured --duration, unmeasured: JIT tiering, pools)
 #   (--port: HTTP port; the embedded silo takes port+6001 and port+25001, so two runs on one machine need two ports)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node
+connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node; warmup=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     --port) port=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --client) clients=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,6 +69,6 @@ fi
 start_api src/Api/bin/Release/net10.0/TradingPlatform.Api.dll
 for rate in $rates; do
   for client in $clients; do
-    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --threads "$threads" --client "$client"
+    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --warmup "$warmup" --threads "$threads" --client "$client"
   done
 done

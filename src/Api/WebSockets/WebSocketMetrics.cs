@@ -41,9 +41,13 @@ public static class WebSocketMetrics
 
     public static void Unsubscribed(string topic) => Subscriptions.WithLabels(TopicNames.Family(topic)).Dec();
 
-    public static void EventSent(string topic) => SentByFamily[TopicNames.Family(topic)].Inc();
+    /// <summary>
+    /// Per frame, so without an exemplar: by default prometheus-net looks for a trace context to attach to every
+    /// increment (<c>Exemplar.FromTraceContext</c>), which was 2.5% of the API's CPU at 200,000 frames/s.
+    /// </summary>
+    public static void EventSent(string topic) => SentByFamily[TopicNames.Family(topic)].Inc(Exemplar.None);
 
-    public static void ControlSent() => SentByFamily["control"].Inc();
+    public static void ControlSent() => SentByFamily["control"].Inc(Exemplar.None);
 
     public static void Drop(string topic) => Dropped.WithLabels(TopicNames.Family(topic)).Inc();
 
