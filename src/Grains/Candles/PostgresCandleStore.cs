@@ -44,11 +44,16 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
         ORDER BY time
         """;
 
-    /// <summary>The first candidate timeframe ($2, in order of preference) that has a bar of the symbol: one index probe each.</summary>
+    /// <summary>
+    /// The first candidate timeframe ($2, in order of preference) that has a bar of the symbol: one index probe each.
+    /// The probe is a LATERAL with ORDER BY and LIMIT on purpose: written as EXISTS, PostgreSQL may turn it into a
+    /// semi-join that reads all of candle_bars (seen: 349 ms with one stored series of 1M bars instead of 0.2 ms).
+    /// </summary>
     private const string SourceSql = """
         SELECT t.tf
         FROM unnest($2::text[]) WITH ORDINALITY AS t(tf, ord)
-        WHERE EXISTS (SELECT 1 FROM candle_series s JOIN candle_bars b ON b.series = s.id WHERE s.symbol = $1 AND s.timeframe = t.tf)
+        JOIN candle_series s ON s.symbol = $1 AND s.timeframe = t.tf
+        CROSS JOIN LATERAL (SELECT 1 FROM candle_bars b WHERE b.series = s.id ORDER BY b.time LIMIT 1) AS stored
         ORDER BY t.ord
         LIMIT 1
         """;

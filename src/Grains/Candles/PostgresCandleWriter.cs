@@ -81,13 +81,16 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
 
     private const string LockTableSql = "LOCK TABLE candle_bars IN SHARE ROW EXCLUSIVE MODE";
 
-    /// <summary>Whether any stored bar of a staged series lies within the span staged for it (one index probe per series).</summary>
+    /// <summary>
+    /// Whether any stored bar of a staged series lies within the span staged for it (one index probe per series: a
+    /// LATERAL with ORDER BY and LIMIT, which PostgreSQL cannot turn into a scan of all of candle_bars).
+    /// </summary>
     private const string OverlapsSql = """
         SELECT EXISTS (
             SELECT 1
             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS s(symbol, timeframe, first, last)
             JOIN candle_series cs ON cs.symbol = s.symbol AND cs.timeframe = s.timeframe
-            WHERE EXISTS (SELECT 1 FROM candle_bars c WHERE c.series = cs.id AND c.time BETWEEN s.first AND s.last))
+            CROSS JOIN LATERAL (SELECT 1 FROM candle_bars c WHERE c.series = cs.id AND c.time BETWEEN s.first AND s.last ORDER BY c.time LIMIT 1) AS stored)
         """;
 
     /// <summary>The upsert's fast path when nothing stored can conflict: a plain INSERT costs about half of ON CONFLICT.</summary>
