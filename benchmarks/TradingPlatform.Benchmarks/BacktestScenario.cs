@@ -132,7 +132,7 @@ public sealed class BacktestScenario(BenchSilo silo, int bars, int repeats)
             | naive pipeline: SELECT row by row into a list, engine, one INSERT per trade | {naive:0} | {naive / e2e:0.00} |
 
             End to end: {bars / (e2e / 1000):N0} bars/s; goal < 3,000 ms for 1M bars. Storing the bars (`ICandleStore.Upsert`: binary COPY, a new series
-            appended straight into `candles`) took {upsert.TotalMilliseconds:0} ms ({bars / upsert.TotalSeconds:N0} rows/s).
+            appended straight into `candle_bars`) took {upsert.TotalMilliseconds:0} ms ({bars / upsert.TotalSeconds:N0} rows/s).
 
             """);
     }
