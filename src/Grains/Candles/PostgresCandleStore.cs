@@ -9,10 +9,10 @@ namespace TradingPlatform.Candles;
 
 /// <summary>
 /// Candles in Postgres (tables <c>candle_series</c> and <c>candle_bars</c>, migrations 0005 and 0010). Imports stream the
-/// parsed rows with a binary COPY, straight into <c>candle_bars</c> while they come after the stored bars of their series (appending), else into a temporary staging
-/// table applied with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all in one transaction
-/// (<see cref="PostgresCandleWriter"/>); backtests stream stored bars with one parameterized range query; coarser timeframes that
-/// are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
+/// parsed rows with a binary COPY, straight into <c>candle_bars</c> while they come after the stored bars of their series
+/// (appending), else into a temporary staging table applied with one <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c>, all
+/// in one transaction (<see cref="PostgresCandleWriter"/>); backtests stream stored bars with one parameterized range
+/// query; coarser timeframes that are not stored are aggregated in SQL (see <see cref="ICandleStore"/> for the rules).
 /// </summary>
 /// <remarks>
 /// An import holds one pooled connection and one open transaction for as long as its body takes to arrive (the staging

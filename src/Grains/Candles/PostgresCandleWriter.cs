@@ -7,29 +7,30 @@ namespace TradingPlatform.Candles;
 /// <summary>
 /// One write of <see cref="PostgresCandleStore"/> (an import or an <c>Upsert</c>), inside the caller's transaction. Rows
 /// that come after the last stored bar of their series, the common case of appending history or new bars, are copied
-/// straight into <c>candle_bars</c> under their series' number (migration 0010); the first row that is not switches the rest of the write to a temporary staging table
-/// and an upsert (<see cref="Apply"/>). Rows are encoded by <see cref="CandleCopyEncoder"/> and sent 64 KB at a time over
-/// Npgsql's raw binary COPY.
+/// straight into <c>candle_bars</c> under their series' number (migration 0010); the first row that is not switches the
+/// rest of the write to a temporary staging table and an upsert (<see cref="Apply"/>). Rows are encoded by
+/// <see cref="CandleCopyEncoder"/> and sent 64 KB at a time over Npgsql's raw binary COPY.
 /// </summary>
 /// <remarks>
 /// <para><b>Appending.</b> The first row of a series takes the series' advisory lock
 /// (<c>pg_try_advisory_xact_lock(hashtextextended('candles:SYM/TF', 0))</c>, held until the transaction ends), then reads
 /// the series' number (numbering a new series) and its last stored bar in new statements, so they see whatever the lock's
-/// previous holder committed. A row strictly
-/// after that bar cannot collide with a stored key, nor with a key another of our writers adds meanwhile (they all take
-/// the lock), nor with another row of the file (the parser rejects repeated keys), so it needs no staging and no
-/// <c>ON CONFLICT</c>. A new series ends the current COPY for its probe (one round trip) and starts another; past
-/// <see cref="MaxAppendSeries"/> series, or when the lock is held elsewhere, or for the first row at or before the
-/// series' last stored bar, the rest of the write goes through staging. Rows already appended stay: they are valid
-/// and in the same transaction.</para>
+/// previous holder committed. A row strictly after that bar cannot collide with a stored key, nor with a key another of
+/// our writers adds meanwhile (they all take the lock), nor with another row of the file (the parser rejects repeated
+/// keys), so it needs no staging and no <c>ON CONFLICT</c>. A new series ends the current COPY for its probe (one round
+/// trip) and starts another; past <see cref="MaxAppendSeries"/> series, or when the lock is held elsewhere, or for the
+/// first row at or before the series' last stored bar, the rest of the write goes through staging. Rows already appended
+/// stay: they are valid and in the same transaction.</para>
 /// <para><b>Staging.</b> Staged rows keep their symbol and timeframe; applying them numbers their new series, then joins
-/// each row to its series' number (a plain <c>INSERT … SELECT</c> when no stored bar lies in their span, under a savepoint that falls back to the <c>ON CONFLICT</c> upsert), after taking the advisory locks of
-/// their series, waiting for them, in one sorted order (more than <see cref="MaxSeriesLocks"/> series take
+/// each row to its series' number (a plain <c>INSERT … SELECT</c> when no stored bar lies in their span, under a
+/// savepoint that falls back to the <c>ON CONFLICT</c> upsert), after taking the advisory locks of their series, waiting
+/// for them, in one sorted order (more than <see cref="MaxSeriesLocks"/> series take
 /// <c>LOCK TABLE candle_bars IN SHARE ROW EXCLUSIVE MODE</c> instead, which waits for every other writer).</para>
-/// <para><b>Writers without the lock</b> (psql, another program) are not kept out: should one commit a key an append is
-/// copying, the COPY fails with a unique violation and the whole transaction rolls back; the API answers 503, nothing of
-/// the file is applied, and sending it again is safe. Two writes that lock series in different orders (one appending
-/// A then B, one staging B and A) can deadlock; PostgreSQL aborts one of them after <c>deadlock_timeout</c>, also a 503.</para>
+/// <para><b>Writers without the lock</b> (psql, another program, the view <c>candles</c>) are not kept out: a write waits
+/// for their uncommitted series number or key, and should one commit a key an append is copying, the COPY fails with a
+/// unique violation and the whole transaction rolls back; the API answers 503, nothing of the file is applied, and
+/// sending it again is safe. Two writes that lock series in different orders (one appending A then B, one staging B and
+/// A) can deadlock; PostgreSQL aborts one of them after <c>deadlock_timeout</c>, also a 503.</para>
 /// </remarks>
 internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
 {
