@@ -49,7 +49,7 @@ public sealed partial class PostgresCandleStore(NpgsqlDataSource dataSource, ILo
     /// The probe is a LATERAL with ORDER BY and LIMIT on purpose: written as EXISTS, PostgreSQL may turn it into a
     /// semi-join that reads all of candle_bars (seen: 349 ms with one stored series of 1M bars instead of 0.2 ms).
     /// </summary>
-    private const string SourceSql = """
+    internal const string SourceSql = """
         SELECT t.tf
         FROM unnest($2::text[]) WITH ORDINALITY AS t(tf, ord)
         JOIN candle_series s ON s.symbol = $1 AND s.timeframe = t.tf

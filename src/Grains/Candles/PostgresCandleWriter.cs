@@ -86,7 +86,7 @@ internal sealed class PostgresCandleWriter(NpgsqlConnection connection, NpgsqlTr
     /// Whether any stored bar of a staged series lies within the span staged for it (one index probe per series: a
     /// LATERAL with ORDER BY and LIMIT, which PostgreSQL cannot turn into a scan of all of candle_bars).
     /// </summary>
-    private const string OverlapsSql = """
+    internal const string OverlapsSql = """
         SELECT EXISTS (
             SELECT 1
             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS s(symbol, timeframe, first, last)
