@@ -5,7 +5,7 @@
 # PostgreSQL refuses to run as root, so as root the server runs as the 'postgres' user.
 # wal_buffers=64MB (the default is 4 MB with the default 128 MB shared_buffers): a 1M-row candle import writes about
 # 130 MB of WAL, and with 4 MB of buffers the importing backend keeps writing WAL out itself; docker-compose.yml sets the
-# same (docs/benchmarks.md, "Candle import: series key").
+# same (docs/benchmarks.md, "Candle import: series key and WAL buffers").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
