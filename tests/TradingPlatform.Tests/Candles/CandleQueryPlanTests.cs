@@ -1,29 +1,24 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using TradingPlatform.Candles;
-using TradingPlatform.Storage;
-using TradingPlatform.Testing;
 
 namespace TradingPlatform.Tests.Candles;
 
 /// <summary>
 /// The per-series probes of the candle store stay index probes. Written as EXISTS over the series join, PostgreSQL 15
 /// planned the source probe as a semi-join reading all of candle_bars (349 ms for one series of 1M bars, 0.24 ms as a
-/// LATERAL … LIMIT 1): a plan, not a result, so only the plan shows it.
+/// LATERAL … LIMIT 1): a plan, not a result, so only the plan shows it. The class has a database of its own (its
+/// fixture), so this one series is all the statistics see.
 /// </summary>
-public sealed class CandleQueryPlanTests
+public sealed class CandleQueryPlanTests(PostgresCandleFixture fixture) : IClassFixture<PostgresCandleFixture>
 {
     private static readonly DateTime Start = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     [Fact]
     public async Task The_source_probe_and_the_staging_overlap_check_never_scan_all_of_candle_bars()
     {
-        await using var database = await TestPostgres.CreateDatabase("candle_plans");
-        await DatabaseMigrator.MigrateAsync(database.ConnectionString, NullLogger.Instance, TimeSpan.FromSeconds(30));
-        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        var store = new PostgresCandleStore(dataSource, NullLogger<PostgresCandleStore>.Instance);
+        var (dataSource, store) = (fixture.DataSource, fixture.Store);
         // One series of many bars: the statistics then say every bar belongs to it, which is when a semi-join over the
         // whole table looks cheapest to the planner.
         Assert.Equal(50_000, await store.Upsert("PLAN", Timeframe.OneMinute, SyntheticCandles.Generate(3, Start, Timeframe.OneMinute, 50_000)));

@@ -54,29 +54,4 @@ public sealed class CandleSeriesMigrationTests
         await using (var series = dataSource.CreateCommand("SELECT count(*) FROM candle_series"))
             Assert.Equal(3L, (long)(await series.ExecuteScalarAsync())!);
     }
-
-    [Fact]
-    public async Task The_view_takes_inserts_numbering_a_new_series_once_and_refuses_a_duplicate_key()
-    {
-        await using var database = await TestPostgres.CreateDatabase("candle_series");
-        await DatabaseMigrator.MigrateAsync(database.ConnectionString, NullLogger.Instance, TimeSpan.FromSeconds(30));
-        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        const string insert = "INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ('QQQ', '5m', $1, 1, 2, 0.5, 1.5, 10)";
-        foreach (var minutes in new[] { 0, 5 })
-        {
-            await using var command = dataSource.CreateCommand(insert);
-            command.Parameters.Add(new NpgsqlParameter { Value = Start.AddMinutes(minutes) });
-            Assert.Equal(1, await command.ExecuteNonQueryAsync());
-        }
-
-        await using (var again = dataSource.CreateCommand(insert))
-        {
-            again.Parameters.Add(new NpgsqlParameter { Value = Start });
-            Assert.Equal(PostgresErrorCodes.UniqueViolation, (await Assert.ThrowsAsync<PostgresException>(() => again.ExecuteNonQueryAsync())).SqlState);
-        }
-        await using (var series = dataSource.CreateCommand("SELECT count(*) FROM candle_series WHERE symbol = 'QQQ' AND timeframe = '5m'"))
-            Assert.Equal(1L, (long)(await series.ExecuteScalarAsync())!);
-        var store = new PostgresCandleStore(dataSource, NullLogger<PostgresCandleStore>.Instance);
-        Assert.Equal([Start, Start.AddMinutes(5)], (await store.Query("QQQ", Timeframe.FiveMinutes, null, null, 10)).Select(b => b.TimeUtc));
-    }
 }

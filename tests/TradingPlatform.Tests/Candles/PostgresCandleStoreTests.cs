@@ -72,6 +72,29 @@ public sealed class PostgresCandleStoreTests(PostgresCandleFixture fixture)
     }
 
     [Fact]
+    public async Task The_view_takes_inserts_numbering_a_new_series_once_and_refuses_a_duplicate_key()
+    {
+        var (dataSource, symbol, start) = (fixture.DataSource, NewSymbol(), T("2024-03-01"));
+        const string insert = "INSERT INTO candles (symbol, timeframe, time, open, high, low, close, volume) VALUES ($1, '5m', $2, 1, 2, 0.5, 1.5, 10)";
+        foreach (var minutes in new[] { 0, 5 })
+        {
+            await using var command = dataSource.CreateCommand(insert);
+            command.Parameters.Add(new NpgsqlParameter { Value = symbol });
+            command.Parameters.Add(new NpgsqlParameter { Value = start.AddMinutes(minutes) });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using (var again = dataSource.CreateCommand(insert))
+        {
+            again.Parameters.Add(new NpgsqlParameter { Value = symbol });
+            again.Parameters.Add(new NpgsqlParameter { Value = start });
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, (await Assert.ThrowsAsync<PostgresException>(() => again.ExecuteNonQueryAsync())).SqlState);
+        }
+        Assert.Equal(1L, await Scalar<long>($"SELECT count(*) FROM candle_series WHERE symbol = '{symbol}' AND timeframe = '5m'"));
+        Assert.Equal([start, start.AddMinutes(5)], (await Store.Query(symbol, Timeframe.FiveMinutes, null, null, 10)).Select(b => b.TimeUtc));
+    }
+
+    [Fact]
     public async Task A_failed_import_leaves_the_connection_usable_and_no_staging_table_behind()
     {
         var symbol = NewSymbol();
