@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace TradingPlatform.Hosting;
 
@@ -23,4 +24,13 @@ public sealed class StreamCacheOptions
 
     /// <summary>No event is purged before it has been cached this long (Orleans' <c>DataMinTimeInCache</c>): a slow subscriber's grace.</summary>
     [Range(0, 86_400)] public int CacheMinTimeSeconds { get; set; } = 60;
+
+    /// <summary>How often a pulling agent looks at an empty memory queue (Orleans' <c>GetQueueMsgsTimerPeriod</c>, default 100 ms).</summary>
+    [Range(1, 10_000)] public int PollMilliseconds { get; set; } = 10;
+
+    /// <summary>Memory queues the streams hash onto (Orleans' default 8). Every silo and client of a cluster must agree.</summary>
+    [Range(1, 64)] public int Queues { get; set; } = 8;
+
+    public static StreamCacheOptions From(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<StreamCacheOptions>() ?? new StreamCacheOptions();
 }

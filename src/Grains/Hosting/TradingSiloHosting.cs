@@ -26,9 +26,11 @@ public static class TradingSiloHosting
         // Agents poll the memory queues every 10 ms instead of the default 100 ms: the WebSocket topics
         // (fill -> subscriber) ride on these streams and aim at p99 < 50 ms. Their cache keeps minutes of events, not
         // Orleans' half hour (see StreamCacheOptions).
+        var streamOptions = StreamCacheOptions.From(silo.Configuration);
         silo.AddMemoryStreams(StorageNames.Streams, streams =>
         {
-            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+            streams.ConfigurePartitioning(streamOptions.Queues);
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(streamOptions.PollMilliseconds)));
             streams.ConfigureCacheEviction(eviction => eviction.Configure<IOptions<StreamCacheOptions>>((o, cache) =>
             {
                 o.DataMaxAgeInCache = TimeSpan.FromSeconds(cache.Value.CacheMaxAgeSeconds);
@@ -136,7 +138,7 @@ public static class TradingSiloHosting
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
-        client.AddMemoryStreams(StorageNames.Streams);
+        client.AddMemoryStreams(StorageNames.Streams, streams => streams.ConfigurePartitioning(StreamCacheOptions.From(configuration).Queues));
         client.UseConnectionRetryFilter<RetryUntilClusterAnswers>();
         // Reads (and admission) survive a silo leaving or dying; writes are sent once (the caller retries with its own key).
         client.AddOutgoingGrainCallFilter<IdempotentRetryFilter>();

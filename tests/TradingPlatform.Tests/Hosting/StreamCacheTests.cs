@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Streams;
 using Orleans.TestingHost;
@@ -25,6 +26,15 @@ public static class StreamCache
             .Single(f => f.FieldType == typeof(StreamCacheEvictionOptions));
         return Assert.IsType<StreamCacheEvictionOptions>(field.GetValue(factory));
     }
+
+    /// <summary>How many memory queues the "trading" provider hashes streams onto, and how often its agents poll them, on <paramref name="silo"/>.</summary>
+    public static (int Queues, TimeSpan Poll) QueuesOf(SiloHandle silo)
+    {
+        var services = Assert.IsType<InProcessSiloHandle>(silo).SiloHost.Services;
+        var queues = services.GetRequiredService<IOptionsMonitor<HashRingStreamQueueMapperOptions>>().Get(StorageNames.Streams).TotalQueueCount;
+        var poll = services.GetRequiredService<IOptionsMonitor<StreamPullingAgentOptions>>().Get(StorageNames.Streams).GetQueueMsgsTimerPeriod;
+        return (queues, poll);
+    }
 }
 
 [Collection(TunedClusterCollection.Name)]
@@ -40,6 +50,13 @@ public sealed class StreamCacheTests(TunedClusterFixture fixture)
             Assert.Equal(TimeSpan.FromSeconds(TunedClusterFixture.CacheMinTimeSeconds), options.DataMinTimeInCache);
         }
     }
+
+    [Fact]
+    public void Configured_queue_count_and_poll_period_reach_every_silos_stream_provider()
+    {
+        foreach (var silo in fixture.Cluster.Silos)
+            Assert.Equal((TunedClusterFixture.StreamQueues, TimeSpan.FromMilliseconds(TunedClusterFixture.StreamPollMilliseconds)), StreamCache.QueuesOf(silo));
+    }
 }
 
 [Collection(ClusterCollection.Name)]
@@ -51,5 +68,11 @@ public sealed class DefaultStreamCacheTests(ClusterFixture fixture)
         var options = StreamCache.Of(fixture.Cluster.Primary!);
         Assert.Equal(TimeSpan.FromSeconds(120), options.DataMaxAgeInCache);
         Assert.Equal(TimeSpan.FromSeconds(60), options.DataMinTimeInCache);
+    }
+
+    [Fact]
+    public void Without_configuration_agents_poll_eight_queues_every_ten_milliseconds()
+    {
+        Assert.Equal((8, TimeSpan.FromMilliseconds(10)), StreamCache.QueuesOf(fixture.Cluster.Primary!));
     }
 }

@@ -14,11 +14,15 @@ public sealed class TunedClusterFixture : ClusterFixture
     public const int CacheMinTimeSeconds = 33;
     public const int CollectionAgeMinutes = 7;
     public const int RecentOrdersInMemory = 3;
+    public const int StreamQueues = 3;
+    public const int StreamPollMilliseconds = 7;
 
     protected override void Configure(TestClusterBuilder builder)
     {
         builder.Properties["Streams:CacheMaxAgeSeconds"] = CacheMaxAgeSeconds.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Streams:CacheMinTimeSeconds"] = CacheMinTimeSeconds.ToString(CultureInfo.InvariantCulture);
+        builder.Properties["Streams:Queues"] = StreamQueues.ToString(CultureInfo.InvariantCulture);
+        builder.Properties["Streams:PollMilliseconds"] = StreamPollMilliseconds.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Orleans:CollectionAgeMinutes"] = CollectionAgeMinutes.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Strategies:RecentOrdersInMemory"] = RecentOrdersInMemory.ToString(CultureInfo.InvariantCulture);
     }
