@@ -33,6 +33,8 @@ const idleOnly = args['idle-only'] === 'true';
 const threads = Math.max(1, Number(args.threads ?? 2)); // client worker threads sharing the connections (node client)
 const client = args.client ?? 'node';               // node: client-worker.mjs (ws); dotnet: client/ (our own)
 if (!['node', 'dotnet'].includes(client)) throw new Error(`--client node|dotnet, not ${client}`);
+const driver = args.driver ?? 'node';               // node: this process places the orders (fetch); dotnet: client/ in `drive` mode
+if (!['node', 'dotnet'].includes(driver)) throw new Error(`--driver node|dotnet, not ${driver}`);
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
@@ -138,8 +140,32 @@ if (heapIdle) {
 if (idleOnly) process.exit(0);
 
 // --- steady order flow (a warm-up at the same rate first: JIT tiering, pools) ----------------------------
+// --driver dotnet: the orders come from a process of our own client in `drive` mode (client/Driver.cs), whose CPU is
+// measured apart: node's fetch costs ~0.9 ms of CPU per order, CPU the API under test shares on these 2 cores.
+const orderDriver = driver === 'dotnet' ? await dotnetDriver() : null;
+const driverCpuSeconds = () => orderDriver ? processCpuSeconds(orderDriver.pid) : ownCpuSeconds();
+async function dotnetDriver() {
+  const child = spawn('dotnet', [new URL('./client/bin/Release/net10.0/WsBenchClient.dll', import.meta.url).pathname, 'drive',
+    '--base', base, '--token', token, '--strategy', strategy, '--symbol', symbol], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.on('exit', code => { if (code) { console.error(`WsBenchClient drive exited with ${code}`); process.exit(1); } });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', line => waiting.shift()?.(JSON.parse(line)));
+  const next = () => new Promise(resolve => waiting.push(resolve));
+  await next();
+  return {
+    pid: child.pid,
+    flow: async seconds => {
+      const answer = next();
+      child.stdin.write(`flow ${rate} ${seconds}\n`);
+      const { placed, failed, startedUnixMs } = await answer;
+      return { placed, failed, started: startedUnixMs };
+    },
+  };
+}
 let side = 0;
 async function flow(seconds) {
+  if (orderDriver) return orderDriver.flow(seconds);
   let placed = 0, failed = 0;
   const started = now();
   const interval = 1000 / rate;
@@ -160,7 +186,7 @@ await sleep(2000);
 await ask('measure');
 const cpuBefore = cpuSeconds();
 const clientCpuBefore = clientCpuSeconds();
-const driverCpuBefore = ownCpuSeconds();
+const driverCpuBefore = driverCpuSeconds();
 const { placed, failed, started } = await flow(duration);
 const flowSeconds = (now() - started) / 1000;
 const expected = (placed - failed) * connections;
@@ -169,7 +195,7 @@ const receivedSoFar = async () => (await ask('counts')).reduce((n, c) => n + c.r
 while (await receivedSoFar() < expected && now() < deadline) await sleep(100);
 const drained = (now() - started) / 1000;
 const clientCpu = clientCpuSeconds() - clientCpuBefore;
-const driverCpu = ownCpuSeconds() - driverCpuBefore;
+const driverCpu = driverCpuSeconds() - driverCpuBefore;
 const apiCpu = cpuSeconds() - cpuBefore; // the API's CPU for the measured flow and its delivery, whatever else runs
 
 const finals = await ask('final');
@@ -199,7 +225,7 @@ const result = {
   apiCpuSeconds: +apiCpu.toFixed(2), apiCpuUsPerFrame: +(apiCpu * 1e6 / Math.max(1, received)).toFixed(2),
   client, clientCpuSeconds: +clientCpu.toFixed(2),
   clientCpuUsPerFrame: +(clientCpu * 1e6 / Math.max(1, received)).toFixed(2),
-  driverCpuSeconds: client === 'node' ? undefined : +driverCpu.toFixed(2),
+  driver, driverCpuSeconds: client === 'node' && driver === 'node' ? undefined : +driverCpu.toFixed(2),
 };
 console.log(JSON.stringify(result));
 process.exit(0);

@@ -7,16 +7,18 @@
 #      (seq gaps), delivered frames/s, and API RSS per idle subscribed connection. One JSON line per rate.
 #
 #   benchmarks/ws/run.sh [--connections 1000] [--rates "50 100 200"] [--duration 20] [--no-memory] [--port 5620] [--threads 2]
-#                        [--client node|dotnet|both] [--warmup 5]
+#                        [--client node|dotnet|both] [--warmup 5] [--driver node|dotnet]
 #   (--threads: node worker threads the clients are spread over)
 #   (--client: the subscribers: node = the independent `ws` client (client-worker.mjs, the default); dotnet = our own
 #    raw-socket client (client/), lighter on the CPU the API shares with it; both = each rate with node, then dotnet)
+#   (--driver: what places the orders: node = bench.mjs itself (fetch, the default); dotnet = client/ in `drive` mode,
+#    a process of its own measured apart, about a tenth of node's CPU per order)
 #   (--warmup: seconds of order flow before the measured --duration, unmeasured: JIT tiering, pools)
 #   (--port: HTTP port; the embedded silo takes port+6001 and port+25001, so two runs on one machine need two ports)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node; warmup=5
+connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node; warmup=5; driver=node
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --client) clients=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --driver) driver=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +39,9 @@ command -v node >/dev/null || { echo "node is required (node --version)" >&2; ex
 cd "$root"
 dotnet build src/Api -c Release -v q -nologo >/dev/null
 [ "$memory" = 0 ] || dotnet build "$here/memory" -c Release -v q -nologo >/dev/null
-case "$clients" in node) ;; dotnet|both) dotnet build "$here/client" -c Release -v q -nologo >/dev/null ;; *) echo "--client node|dotnet|both" >&2; exit 2 ;; esac
+case "$clients" in node|dotnet|both) ;; *) echo "--client node|dotnet|both" >&2; exit 2 ;; esac
+case "$driver" in node|dotnet) ;; *) echo "--driver node|dotnet" >&2; exit 2 ;; esac
+[ "$clients" = node ] && [ "$driver" = node ] || dotnet build "$here/client" -c Release -v q -nologo >/dev/null
 [ "$clients" = both ] && clients="node dotnet"
 ulimit -n 65536 2>/dev/null || true
 
@@ -69,6 +74,6 @@ fi
 start_api src/Api/bin/Release/net10.0/TradingPlatform.Api.dll
 for rate in $rates; do
   for client in $clients; do
-    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --warmup "$warmup" --threads "$threads" --client "$client"
+    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --warmup "$warmup" --threads "$threads" --client "$client" --driver "$driver"
   done
 done

@@ -32,6 +32,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["drive", ..]) return await Driver.Run(args);
         var options = Options.Parse(args);
         if (options is null)
         {
