@@ -93,19 +93,21 @@ function nodePools() {
   });
 }
 
+// Our own client (client/, built by run.sh) as a child process speaking one JSON line per answer on stdout.
+function ownClient(args, env = {}) {
+  const child = spawn('dotnet', [new URL('./client/bin/Release/net10.0/WsBenchClient.dll', import.meta.url).pathname, ...args],
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  child.on('exit', code => { if (code) { console.error(`WsBenchClient ${args[0]} exited with ${code}`); process.exit(1); } });
+  const waiting = [];
+  createInterface({ input: child.stdout }).on('line', line => waiting.shift()?.(JSON.parse(line)));
+  return { child, next: () => new Promise(resolve => waiting.push(resolve)) };
+}
+
 async function dotnetPool() {
   const out = mkdtempSync(join(tmpdir(), 'ws-bench-'));
-  const child = spawn('dotnet', [new URL('./client/bin/Release/net10.0/WsBenchClient.dll', import.meta.url).pathname,
-    '--ws', wsUrl, '--token', token, '--strategy', strategy, '--connections', String(connections), '--out', out], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+  const { child, next } = ownClient(['--ws', wsUrl, '--token', token, '--strategy', strategy, '--connections', String(connections), '--out', out],
     // continuations on the socket engine's threads: no thread-pool hop per received frame
-    env: { ...process.env, DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: '1' },
-  });
-  child.on('exit', code => { if (code) { console.error(`WsBenchClient exited with ${code}`); process.exit(1); } });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', line => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise(resolve => waiting.push(resolve));
+    { DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: '1' });
   const readF64 = path => { const b = readFileSync(path); return new Float64Array(new Uint8Array(b).buffer); };
   return {
     ready: next(),
@@ -145,13 +147,7 @@ if (idleOnly) process.exit(0);
 const orderDriver = driver === 'dotnet' ? await dotnetDriver() : null;
 const driverCpuSeconds = () => orderDriver ? processCpuSeconds(orderDriver.pid) : ownCpuSeconds();
 async function dotnetDriver() {
-  const child = spawn('dotnet', [new URL('./client/bin/Release/net10.0/WsBenchClient.dll', import.meta.url).pathname, 'drive',
-    '--base', base, '--token', token, '--strategy', strategy, '--symbol', symbol], { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.on('exit', code => { if (code) { console.error(`WsBenchClient drive exited with ${code}`); process.exit(1); } });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', line => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise(resolve => waiting.push(resolve));
+  const { child, next } = ownClient(['drive', '--base', base, '--token', token, '--strategy', strategy, '--symbol', symbol]);
   await next();
   return {
     pid: child.pid,
