@@ -29,6 +29,9 @@ public static class ServiceDefaults
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Warning)
             .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            // Orleans' placement runs through a Polly pipeline that logs two Information lines per execution (each new
+            // activation); its retries (OnRetry) are Warnings and stay.
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Application", builder.Environment.ApplicationName)
