@@ -4,7 +4,8 @@ using Microsoft.Extensions.Configuration;
 namespace TradingPlatform.Hosting;
 
 /// <summary>
-/// How long the silo's memory-stream cache keeps delivered events (configuration section <c>Streams</c>).
+/// The memory streams (configuration section <c>Streams</c>): how long the silo's cache keeps delivered events, how
+/// often the pulling agents poll, and how many queues the streams hash onto.
 /// <para>
 /// Every event of every stream (fills, positions, PnL, backtest progress: the WebSocket topics ride on them) is copied
 /// into the pulling agent's cache, in pooled 1 MiB blocks, so that a subscriber that fell behind can be served from it.
@@ -31,6 +32,14 @@ public sealed class StreamCacheOptions
     /// <summary>Memory queues the streams hash onto (Orleans' default 8). Every silo and client of a cluster must agree.</summary>
     [Range(1, 64)] public int Queues { get; set; } = 8;
 
-    public static StreamCacheOptions From(IConfiguration configuration) =>
-        configuration.GetSection(SectionName).Get<StreamCacheOptions>() ?? new StreamCacheOptions();
+    /// <summary>
+    /// The section as configured, checked against the ranges above (for the stream provider's set-up, which needs the
+    /// values before options validation runs; a cluster client has no other check).
+    /// </summary>
+    public static StreamCacheOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SectionName).Get<StreamCacheOptions>() ?? new StreamCacheOptions();
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        return options;
+    }
 }

@@ -23,7 +23,7 @@ public static class TradingSiloHosting
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         silo.Services.AddSingleton<IGeneralizedCodec, StorageFaultCodec>(); // what the filter cannot see: failed activations
         silo.Services.AddOptions<StreamCacheOptions>().Bind(silo.Configuration.GetSection(StreamCacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        // Agents poll the memory queues every 10 ms instead of the default 100 ms: the WebSocket topics
+        // Agents poll the memory queues every 10 ms by default instead of Orleans' 100 ms: the WebSocket topics
         // (fill -> subscriber) ride on these streams and aim at p99 < 50 ms. Their cache keeps minutes of events, not
         // Orleans' half hour (see StreamCacheOptions).
         var streamOptions = StreamCacheOptions.From(silo.Configuration);

@@ -1,9 +1,12 @@
 using System.Reflection;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Streams;
 using Orleans.TestingHost;
+using TradingPlatform.Hosting;
 using TradingPlatform.Storage;
 using TradingPlatform.Tests.Infrastructure;
 
@@ -74,5 +77,18 @@ public sealed class DefaultStreamCacheTests(ClusterFixture fixture)
     public void Without_configuration_agents_poll_eight_queues_every_ten_milliseconds()
     {
         Assert.Equal((8, TimeSpan.FromMilliseconds(10)), StreamCache.QueuesOf(fixture.Cluster.Primary!));
+    }
+}
+
+public sealed class StreamOptionsTests
+{
+    [Theory]
+    [InlineData("Streams:Queues", "0")]
+    [InlineData("Streams:PollMilliseconds", "0")]
+    public void A_value_out_of_range_is_refused_before_the_stream_provider_is_built(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var refused = Assert.Throws<ValidationException>(() => StreamCacheOptions.From(configuration));
+        Assert.Contains(key.Split(':')[1], refused.Message, StringComparison.Ordinal);
     }
 }
