@@ -11,6 +11,9 @@
 //    API CPU time (user + system, /proc) per delivered frame: what the gateway costs, much less sensitive than
 //    latency to other load on the machine.
 //    --idle-only stops after 1.
+//    --journal-metrics <silo /metrics URLs, comma-separated> (cluster mode, PostgreSQL journal): the silos'
+//    tradingplatform_journal_commit_seconds over the measured flow, p50/p99 by interpolation in its buckets as
+//    histogram_quantile does: how much of the latency above is the journal (queued -> committed) before the fill counts.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +38,7 @@ const client = args.client ?? 'node';               // node: client-worker.mjs (
 if (!['node', 'dotnet'].includes(client)) throw new Error(`--client node|dotnet, not ${client}`);
 const driver = args.driver ?? 'node';               // node: this process places the orders (fetch); dotnet: client/ in `drive` mode
 if (!['node', 'dotnet'].includes(driver)) throw new Error(`--driver node|dotnet, not ${driver}`);
+const journalMetrics = (args['journal-metrics'] ?? '').split(',').filter(Boolean);
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
@@ -159,6 +163,45 @@ async function dotnetDriver() {
     },
   };
 }
+// Cumulative bucket counts of the silos' journal commit histogram, summed over the silos: Map(le -> count), plus sum.
+async function journalHistogram() {
+  const buckets = new Map();
+  let sum = 0, batches = 0, units = 0;
+  for (const url of journalMetrics) {
+    const text = await (await fetch(url)).text();
+    for (const line of text.split('\n')) {
+      let m = /^tradingplatform_journal_commit_seconds_bucket\{le="([^"]+)"\} (\S+)/.exec(line);
+      if (m) { const le = m[1] === '+Inf' ? Infinity : Number(m[1]); buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2])); continue; }
+      if ((m = /^tradingplatform_journal_commit_seconds_sum (\S+)/.exec(line))) sum += Number(m[1]);
+      if ((m = /^tradingplatform_journal_batch_units_count (\S+)/.exec(line))) batches += Number(m[1]);
+      if ((m = /^tradingplatform_journal_batch_units_sum (\S+)/.exec(line))) units += Number(m[1]);
+    }
+  }
+  return { buckets, sum, batches, units };
+}
+// histogram_quantile over the difference of two scrapes: linear within the bucket the rank falls in.
+function journalSummary(before, after) {
+  const les = [...after.buckets.keys()].sort((a, b) => a - b);
+  const counts = les.map(le => after.buckets.get(le) - (before.buckets.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  const quantile = q => {
+    if (!total) return NaN;
+    const rank = q * total;
+    for (let i = 0; i < les.length; i++) {
+      if (counts[i] < rank) continue;
+      if (les[i] === Infinity) return les[i - 1];
+      const lower = i === 0 ? 0 : les[i - 1], below = i === 0 ? 0 : counts[i - 1];
+      return lower + (les[i] - lower) * (rank - below) / Math.max(1, counts[i] - below);
+    }
+    return NaN;
+  };
+  const batches = after.batches - before.batches;
+  return {
+    journalUnits: total, journalCommitP50Ms: +(quantile(0.5) * 1000).toFixed(2), journalCommitP99Ms: +(quantile(0.99) * 1000).toFixed(2),
+    journalCommitMeanMs: +((after.sum - before.sum) * 1000 / Math.max(1, total)).toFixed(2),
+    journalUnitsPerBatch: +((after.units - before.units) / Math.max(1, batches)).toFixed(2),
+  };
+}
 let side = 0;
 async function flow(seconds) {
   if (orderDriver) return orderDriver.flow(seconds);
@@ -183,7 +226,9 @@ await ask('measure');
 const cpuBefore = cpuSeconds();
 const clientCpuBefore = clientCpuSeconds();
 const driverCpuBefore = driverCpuSeconds();
+const journalBefore = journalMetrics.length ? await journalHistogram() : null;
 const { placed, failed, started } = await flow(duration);
+const journal = journalBefore ? journalSummary(journalBefore, await journalHistogram()) : {};
 const flowSeconds = (now() - started) / 1000;
 const expected = (placed - failed) * connections;
 const deadline = now() + 30_000;
@@ -222,6 +267,7 @@ const result = {
   client, clientCpuSeconds: +clientCpu.toFixed(2),
   clientCpuUsPerFrame: +(clientCpu * 1e6 / Math.max(1, received)).toFixed(2),
   driver, driverCpuSeconds: client === 'node' && driver === 'node' ? undefined : +driverCpu.toFixed(2),
+  ...journal,
 };
 console.log(JSON.stringify(result));
 process.exit(0);

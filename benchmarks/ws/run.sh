@@ -13,12 +13,15 @@
 #    raw-socket client (client/), lighter on the CPU the API shares with it; both = each rate with node, then dotnet)
 #   (--driver: what places the orders: node = bench.mjs itself (fetch, the default); dotnet = client/ in `drive` mode,
 #    a process of its own measured apart, about a tenth of node's CPU per order)
+#   (--journal-metrics: comma-separated /metrics URLs of the silos when the API runs as a cluster client
+#    (ConnectionStrings__Postgres and Orleans__* set in the environment, silos started apart): adds the journal's
+#    queued -> committed p50/p99 over the measured flow to the result)
 #   (--warmup: seconds of order flow before the measured --duration, unmeasured: JIT tiering, pools)
 #   (--port: HTTP port; the embedded silo takes port+6001 and port+25001, so two runs on one machine need two ports)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node; warmup=5; driver=node
+connections=1000; rates="50 100 200"; duration=20; port=5620; memory=1; threads=2; clients=node; warmup=5; driver=node; journal_metrics=
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
@@ -30,6 +33,7 @@ while [ $# -gt 0 ]; do
     --client) clients=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --driver) driver=$2; shift 2 ;;
+    --journal-metrics) journal_metrics=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -74,6 +78,7 @@ fi
 start_api src/Api/bin/Release/net10.0/TradingPlatform.Api.dll
 for rate in $rates; do
   for client in $clients; do
-    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --warmup "$warmup" --threads "$threads" --client "$client" --driver "$driver"
+    node "$here/bench.mjs" --base "$base" --pid "$api" --connections "$connections" --rate "$rate" --duration "$duration" --warmup "$warmup" --threads "$threads" --client "$client" --driver "$driver" \
+      ${journal_metrics:+--journal-metrics "$journal_metrics"}
   done
 done

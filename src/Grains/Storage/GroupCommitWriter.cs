@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -133,12 +134,16 @@ public sealed class GroupCommitEntry<TRequest, TResult>
     internal GroupCommitEntry(TRequest request, CancellationToken cancellationToken)
     {
         Request = request;
+        QueuedAt = Stopwatch.GetTimestamp();
         _cancellationToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
             _registration = cancellationToken.UnsafeRegister(static state => ((GroupCommitEntry<TRequest, TResult>)state!).TryCancel(), this);
     }
 
     public TRequest Request { get; }
+
+    /// <summary>When the caller queued it (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long QueuedAt { get; }
 
     /// <summary>True once <see cref="Complete"/> or <see cref="Fail"/> has been called.</summary>
     public bool IsCompleted => _outcome.Task.IsCompleted;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -100,18 +101,21 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<PostgresTradingJournal> _logger;
     private readonly GroupCommitWriter<JournalUnit, JournalResult> _writer;
+    private readonly JournalMetrics _metrics;
 
     public PostgresTradingJournal(NpgsqlDataSource dataSource, ILogger<PostgresTradingJournal> logger)
         : this(dataSource, logger, new GroupCommitOptions())
     {
     }
 
-    public PostgresTradingJournal(NpgsqlDataSource dataSource, ILogger<PostgresTradingJournal> logger, GroupCommitOptions options)
+    public PostgresTradingJournal(NpgsqlDataSource dataSource, ILogger<PostgresTradingJournal> logger, GroupCommitOptions options,
+        JournalMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(logger);
         _dataSource = dataSource;
         _logger = logger;
+        _metrics = metrics ?? JournalMetrics.Default;
         _writer = new GroupCommitWriter<JournalUnit, JournalResult>(WriteBatch, options, logger);
     }
 
@@ -132,6 +136,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     {
         var units = new JournalUnit[entries.Count];
         for (var i = 0; i < units.Length; i++) units[i] = entries[i].Request;
+        _metrics.BatchWritten(units.Length);
         JournalResult[] results;
         try
         {
@@ -152,7 +157,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
             foreach (var entry in entries) await WriteAlone(entry);
             return;
         }
-        for (var i = 0; i < results.Length; i++) entries[i].Complete(results[i]);
+        for (var i = 0; i < results.Length; i++) Complete(entries[i], results[i]);
     }
 
     [SuppressMessage("Design", "CA1031:Do not catch general exception types",
@@ -164,7 +169,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
             try
             {
                 var results = await WriteInOneTransaction([entry.Request], CancellationToken.None);
-                entry.Complete(results[0]);
+                Complete(entry, results[0]);
                 return;
             }
             catch (PostgresException e) when (IsCollision(e) && attempt < MaxAttemptsAlone)
@@ -178,6 +183,12 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
                 return;
             }
         }
+    }
+
+    private void Complete(GroupCommitEntry<JournalUnit, JournalResult> entry, JournalResult result)
+    {
+        _metrics.Committed(Stopwatch.GetElapsedTime(entry.QueuedAt));
+        entry.Complete(result);
     }
 
     /// <summary>Another writer got there between our checks and our inserts (or both waited on each other).</summary>

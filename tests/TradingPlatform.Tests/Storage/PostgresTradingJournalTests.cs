@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Prometheus;
 using TradingPlatform.Orders;
 using TradingPlatform.Positions;
 using TradingPlatform.Storage;
@@ -25,14 +26,14 @@ public sealed class PostgresJournalFixture : IAsyncLifetime
     }
 
     /// <summary>Another journal on the same database, as another silo would have (its own connection pool).</summary>
-    public PostgresTradingJournal NewJournal(NpgsqlDataSource? dataSource = null)
+    public PostgresTradingJournal NewJournal(NpgsqlDataSource? dataSource = null, JournalMetrics? metrics = null)
     {
         if (dataSource is null)
         {
             dataSource = NpgsqlDataSource.Create(Database.ConnectionString);
             _owned.Add(dataSource);
         }
-        var journal = new PostgresTradingJournal(dataSource, NullLogger<PostgresTradingJournal>.Instance);
+        var journal = new PostgresTradingJournal(dataSource, NullLogger<PostgresTradingJournal>.Instance, new GroupCommitOptions(), metrics);
         _owned.Insert(0, journal);
         return journal;
     }
@@ -241,6 +242,37 @@ public sealed class PostgresTradingJournalTests(PostgresJournalFixture fixture)
         Assert.All(queued, t => Assert.True(t.IsCompletedSuccessfully && t.Result.Committed));
         Assert.Equal(50, (await fixture.Journal.PositionHeads(strategy))["AAPL"]);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => journal.Commit(JournalUnit.ForUpdates([], [Fill(strategy, "AAPL", 51)])));
+    }
+
+    [Fact]
+    public async Task Metrics_time_each_unit_from_queued_to_committed_and_count_the_units_of_each_batch()
+    {
+        var metrics = new JournalMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
+        var journal = fixture.NewJournal(metrics: metrics);
+        var strategy = NewStrategy();
+
+        Assert.True((await journal.Commit(JournalUnit.ForUpdates([], [Fill(strategy, "AAPL", 1)]))).Committed);
+        Assert.Equal((1L, 1L, 1.0), (metrics.CommitCount, metrics.BatchCount, metrics.BatchUnitsSum));
+
+        var held = TimeSpan.FromMilliseconds(300);
+        Task<JournalResult> plug;
+        Task<JournalResult>[] queued;
+        await using (var blocker = await BlockFillInserts())
+        {
+            plug = journal.Commit(JournalUnit.ForUpdates([], [Fill(strategy, "AAPL", 2)]));
+            await WaitUntilAWriterWaitsForFills();
+            queued = Enumerable.Range(3, 5).Select(sequence => journal.Commit(JournalUnit.ForUpdates([], [Fill(strategy, "AAPL", sequence)]))).ToArray();
+            await Task.Delay(held);
+            await blocker.Release();
+        }
+        Assert.True((await plug).Committed);
+        Assert.All(await Task.WhenAll(queued), r => Assert.True(r.Committed));
+
+        Assert.Equal(7L, metrics.CommitCount);
+        Assert.Equal(3L, metrics.BatchCount);
+        Assert.Equal(7.0, metrics.BatchUnitsSum);
+        // The plug and the five behind it each waited while the table was held: time in the queue counts.
+        Assert.True(metrics.CommitSecondsSum >= 6 * held.TotalSeconds, $"{metrics.CommitSecondsSum:F3} s in all");
     }
 
     [Fact]
