@@ -163,7 +163,8 @@ async function dotnetDriver() {
     },
   };
 }
-// Cumulative bucket counts of the silos' journal commit histogram, summed over the silos: Map(le -> count), plus sum.
+// The silos' journal histograms, summed over the silos: cumulative commit bucket counts (Map le -> count), the commit
+// seconds' sum, and the batch histogram's count and sum.
 async function journalHistogram() {
   const buckets = new Map();
   let sum = 0, batches = 0, units = 0;

@@ -23,11 +23,14 @@ public sealed partial class GroupCommitWriter<TRequest, TResult> : IAsyncDisposa
     private readonly Channel<GroupCommitEntry<TRequest, TResult>> _queue;
     private readonly Func<IReadOnlyList<GroupCommitEntry<TRequest, TResult>>, Task> _writeBatch;
     private readonly ILogger _logger;
+    private readonly JournalMetrics? _metrics;
     private readonly int _maxBatchSize;
     private readonly Task _loop;
     private int _disposed;
 
-    public GroupCommitWriter(Func<IReadOnlyList<GroupCommitEntry<TRequest, TResult>>, Task> writeBatch, GroupCommitOptions options, ILogger logger)
+    /// <param name="metrics">Where each batch's size and each completed request's wait (queued to outcome) are recorded; null: nowhere.</param>
+    public GroupCommitWriter(Func<IReadOnlyList<GroupCommitEntry<TRequest, TResult>>, Task> writeBatch, GroupCommitOptions options, ILogger logger,
+        JournalMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(writeBatch);
         ArgumentNullException.ThrowIfNull(options);
@@ -35,6 +38,7 @@ public sealed partial class GroupCommitWriter<TRequest, TResult> : IAsyncDisposa
         ArgumentOutOfRangeException.ThrowIfLessThan(options.QueueCapacity, 1);
         _writeBatch = writeBatch;
         _logger = logger;
+        _metrics = metrics;
         _maxBatchSize = options.MaxBatchSize;
         _queue = Channel.CreateBounded<GroupCommitEntry<TRequest, TResult>>(new BoundedChannelOptions(options.QueueCapacity)
         {
@@ -51,7 +55,7 @@ public sealed partial class GroupCommitWriter<TRequest, TResult> : IAsyncDisposa
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var entry = new GroupCommitEntry<TRequest, TResult>(request, cancellationToken);
+        var entry = new GroupCommitEntry<TRequest, TResult>(request, _metrics, cancellationToken);
         try
         {
             if (!_queue.Writer.TryWrite(entry))
@@ -91,6 +95,7 @@ public sealed partial class GroupCommitWriter<TRequest, TResult> : IAsyncDisposa
         Justification = "Any failure of a batch goes to its callers; the loop must live on for later batches.")]
     private async Task WriteOne(List<GroupCommitEntry<TRequest, TResult>> batch)
     {
+        _metrics?.BatchWritten(batch.Count);
         try
         {
             await _writeBatch(batch);
@@ -129,21 +134,20 @@ public sealed class GroupCommitEntry<TRequest, TResult>
     private readonly TaskCompletionSource<TResult> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _cancellationToken;
     private readonly CancellationTokenRegistration _registration;
+    private readonly JournalMetrics? _metrics;
+    private readonly long _queuedAt = Stopwatch.GetTimestamp();
     private int _state;
 
-    internal GroupCommitEntry(TRequest request, CancellationToken cancellationToken)
+    internal GroupCommitEntry(TRequest request, JournalMetrics? metrics, CancellationToken cancellationToken)
     {
         Request = request;
-        QueuedAt = Stopwatch.GetTimestamp();
+        _metrics = metrics;
         _cancellationToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
             _registration = cancellationToken.UnsafeRegister(static state => ((GroupCommitEntry<TRequest, TResult>)state!).TryCancel(), this);
     }
 
     public TRequest Request { get; }
-
-    /// <summary>When the caller queued it (<see cref="Stopwatch.GetTimestamp"/>).</summary>
-    public long QueuedAt { get; }
 
     /// <summary>True once <see cref="Complete"/> or <see cref="Fail"/> has been called.</summary>
     public bool IsCompleted => _outcome.Task.IsCompleted;
@@ -152,6 +156,9 @@ public sealed class GroupCommitEntry<TRequest, TResult>
 
     public void Complete(TResult result)
     {
+        if (_outcome.Task.IsCompleted) return;
+        // Recorded before the caller can see the outcome, so whoever awaited the commit finds it counted.
+        _metrics?.Committed(Stopwatch.GetElapsedTime(_queuedAt));
         if (_outcome.TrySetResult(result)) _registration.Unregister();
     }
 

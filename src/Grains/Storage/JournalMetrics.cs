@@ -11,7 +11,7 @@ namespace TradingPlatform.Storage;
 /// </summary>
 public sealed class JournalMetrics
 {
-    /// <summary>Exported on the process's <c>/metrics</c> (the silo, or an API that hosts the grains).</summary>
+    /// <summary>Exported on <c>/metrics</c> of the processes that journal to PostgreSQL: the silos (the embedded mode's journal is in memory).</summary>
     public static JournalMetrics Default { get; } = new(Metrics.DefaultFactory);
 
     private readonly Histogram _commitSeconds;

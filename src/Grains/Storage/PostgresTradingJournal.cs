@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -101,7 +100,6 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<PostgresTradingJournal> _logger;
     private readonly GroupCommitWriter<JournalUnit, JournalResult> _writer;
-    private readonly JournalMetrics _metrics;
 
     public PostgresTradingJournal(NpgsqlDataSource dataSource, ILogger<PostgresTradingJournal> logger)
         : this(dataSource, logger, new GroupCommitOptions())
@@ -115,8 +113,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
         ArgumentNullException.ThrowIfNull(logger);
         _dataSource = dataSource;
         _logger = logger;
-        _metrics = metrics ?? JournalMetrics.Default;
-        _writer = new GroupCommitWriter<JournalUnit, JournalResult>(WriteBatch, options, logger);
+        _writer = new GroupCommitWriter<JournalUnit, JournalResult>(WriteBatch, options, logger, metrics ?? JournalMetrics.Default);
     }
 
     public Task<JournalResult> Commit(JournalUnit unit, CancellationToken cancellationToken = default)
@@ -136,7 +133,6 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
     {
         var units = new JournalUnit[entries.Count];
         for (var i = 0; i < units.Length; i++) units[i] = entries[i].Request;
-        _metrics.BatchWritten(units.Length);
         JournalResult[] results;
         try
         {
@@ -157,7 +153,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
             foreach (var entry in entries) await WriteAlone(entry);
             return;
         }
-        for (var i = 0; i < results.Length; i++) Complete(entries[i], results[i]);
+        for (var i = 0; i < results.Length; i++) entries[i].Complete(results[i]);
     }
 
     [SuppressMessage("Design", "CA1031:Do not catch general exception types",
@@ -169,7 +165,7 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
             try
             {
                 var results = await WriteInOneTransaction([entry.Request], CancellationToken.None);
-                Complete(entry, results[0]);
+                entry.Complete(results[0]);
                 return;
             }
             catch (PostgresException e) when (IsCollision(e) && attempt < MaxAttemptsAlone)
@@ -183,12 +179,6 @@ public sealed partial class PostgresTradingJournal : ITradingJournal, IAsyncDisp
                 return;
             }
         }
-    }
-
-    private void Complete(GroupCommitEntry<JournalUnit, JournalResult> entry, JournalResult result)
-    {
-        _metrics.Committed(Stopwatch.GetElapsedTime(entry.QueuedAt));
-        entry.Complete(result);
     }
 
     /// <summary>Another writer got there between our checks and our inserts (or both waited on each other).</summary>
